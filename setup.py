@@ -1,0 +1,41 @@
+"""Installs iggan_tf. TensorFlow comes through the `cpu` or `gpu` extra so one install line fits each machine."""
+
+import pathlib
+import re
+
+import setuptools
+
+_ROOT = pathlib.Path(__file__).parent
+_VERSION = re.search(r'__version__ = "([^"]+)"', (_ROOT / "iggan_tf" / "__init__.py").read_text()).group(1)
+
+setuptools.setup(
+    name="iggan_tf",
+    version=_VERSION,
+    description="Inverse Graphics GAN: 3D voxel generators learned from 2D images through an off-the-shelf OpenGL renderer",
+    long_description=(_ROOT / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=setuptools.find_packages(include=["iggan_tf", "iggan_tf.*"]),
+    package_data={"iggan_tf": ["**/*.json", "**/*.bib", "**/*.md", "**/*.txt", "**/*.weights.h5", "**/dummy_data/**"]},
+    install_requires=[
+        "keras==3.15.*",
+        # pyrender 0.1.45 pins PyOpenGL 3.1.0, which works with EGL (the default headless backend).
+        "pyrender==0.1.45",
+        "trimesh>=4.0",
+        "scikit-image>=0.22",
+        "scipy>=1.11",
+        "numpy>=1.26",
+        "absl-py>=2.0",
+        "tensorflow-datasets==4.9.*",
+        "importlib_resources",  # tfds 4.9 imports it but does not declare it
+        "pillow>=10",
+        "imageio>=2.31",
+        "tqdm>=4.66",
+    ],
+    extras_require={
+        "cpu": ["tensorflow-cpu==2.21.*"],
+        "gpu": ["tensorflow[and-cuda]==2.21.*"],
+        "dev": ["pytest>=8", "pytest-timeout>=2.2", "dill"],  # tfds.testing needs dill
+    },
+    entry_points={"console_scripts": []},
+)
