@@ -24,7 +24,7 @@ setuptools.setup(
         "trimesh>=4.0",
         "scikit-image>=0.22",
         "scipy>=1.11",
-        "numpy>=1.26",
+        "numpy>=2.0",  # np.bitwise_count (metrics)
         "absl-py>=2.0",
         "tensorflow-datasets==4.9.*",
         "importlib_resources",  # tfds 4.9 imports it but does not declare it
