@@ -41,17 +41,20 @@ def mesh_from_voxels(voxels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     """
     grid = np.asarray(voxels, dtype=bool)
     size = grid.shape[0]
-    occupied = np.argwhere(grid)
-    if occupied.size == 0:
+    # Occupied index ranges per axis from projections: much cheaper than listing every occupied voxel.
+    occupied = [np.flatnonzero(grid.any(axis=tuple(other for other in range(3) if other != axis))) for axis in range(3)]
+    if occupied[0].size == 0:
         return np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32), np.zeros((0, 3), np.float32)
-    low = occupied.min(axis=0)
-    high = occupied.max(axis=0) + 1
+    low = np.array([indices[0] for indices in occupied])
+    high = np.array([indices[-1] + 1 for indices in occupied])
     crop = grid[low[0]:high[0], low[1]:high[1], low[2]:high[2]]
     padded = np.pad(crop, 1).astype(np.float32)
     # 'ascent' gives counter-clockwise faces seen from outside for our (x, y, z) axis order; skimage's
     # default assumes (z, y, x) and would wind every face inwards, so back-face culling drops the front.
+    # On a binary grid every vertex is the midpoint of its own edge, so no face is degenerate and
+    # skimage's degenerate-face pass (a fifth of the meshing time) is skipped.
     vertices, faces, normals, _ = measure.marching_cubes(
-        padded, level=0.5, gradient_direction="ascent", allow_degenerate=False
+        padded, level=0.5, gradient_direction="ascent", allow_degenerate=True
     )
     # Padded index i lies at voxel index low + i - 1, whose centre is at (index + 0.5) / N - 0.5.
     vertices = (vertices + low - 1 + 0.5) / size - 0.5
