@@ -1,0 +1,137 @@
+"""shapenet_renders: OpenGL renders of voxelized ShapeNetCore models in the paper's dataset settings
+(Section 4.2), from a manual download (v1 or v2, extracted or zipped; `iggan_tf.datasets.shapenet_files`)."""
+
+import functools
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from iggan_tf.datasets import settings, shape_renders, shapenet_files, splits
+from iggan_tf.datasets.skipped_inputs import SkippedInputs
+from iggan_tf.render import OpenGLRenderer
+
+# Views are a function of (this seed, shape id, view index); changing it changes the data, hence the version.
+VIEW_SEED = 0
+CLASS_NAMES = tuple(shapenet_files.SYNSETS)
+
+
+class ShapeNetRendersConfig(tfds.core.BuilderConfig):
+    """One ShapeNet category in one paper setting at one image size (voxels at half the image size)."""
+
+    def __init__(self, *, class_name: str, setting: settings.Setting, image_size: int, **kwargs):
+        if class_name not in shapenet_files.SYNSETS:
+            raise ValueError(f"class_name must be one of {CLASS_NAMES}, got {class_name!r}")
+        voxel_resolution = settings.voxel_resolution(image_size)
+        objects = setting.train_objects or "all training"
+        super().__init__(
+            name=settings.config_name(class_name, setting.name, image_size),
+            description=(
+                f"{class_name} (synset {shapenet_files.SYNSETS[class_name]}), setting {setting.name}: {objects} "
+                f"models x {setting.views_per_object} views, {image_size}^2 renders of {voxel_resolution}^3 voxels."
+            ),
+            version=tfds.core.Version("1.0.0"),
+            release_notes={"1.0.0": "Initial release."},
+            **kwargs,
+        )
+        self.class_name = class_name
+        self.synset = shapenet_files.SYNSETS[class_name]
+        self.setting = setting
+        self.image_size = image_size
+        self.voxel_resolution = voxel_resolution
+
+
+class Builder(tfds.core.GeneratorBasedBuilder):
+    """Renders of voxelized ShapeNetCore models: image, view, class label and shape id per example."""
+
+    BUILDER_CONFIGS = [
+        ShapeNetRendersConfig(
+            class_name=class_name, setting=settings.paper_setting(setting_name, class_name), image_size=image_size
+        )
+        for class_name in CLASS_NAMES
+        for setting_name in settings.SETTING_NAMES
+        if setting_name != "lvp" or class_name in settings.LVP_CLASSES
+        for image_size in settings.IMAGE_SIZES
+    ]
+    DEFAULT_BUILDER_CONFIG_NAME = settings.config_name("tub", "500", 64)
+    MANUAL_DOWNLOAD_INSTRUCTIONS = f"""\
+    Register at https://shapenet.org and download ShapeNetCore v2 (ShapeNetCore.v2.zip) or v1
+    (ShapeNetCore.v1.zip). Put into `manual_dir` (default `<data_dir>/downloads/manual/`) either
+      * the zip as downloaded, not extracted: ShapeNetCore.v2.zip, ShapeNetCore.v1.zip (with its per-synset
+        zips inside), or per-synset zips such as 03001627.zip; zips are read in place, never extracted; or
+      * the extracted folders: `<synset>/<model id>/models/model_normalized.obj` (v2) or
+        `<synset>/<model id>/model.obj` (v1), directly in `manual_dir` or under one or two folders
+        (e.g. `manual_dir/ShapeNetCore.v2/03001627/...`).
+    Synsets read: {", ".join(f"{name} {synset}" for name, synset in shapenet_files.SYNSETS.items())}; other
+    files are ignored. Unusable models (empty, not a mesh, NaN vertices, more than
+    {shapenet_files.MAX_FACES} faces, unsafe zip member names) are skipped, logged and counted.
+    """
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        config = self.builder_config
+        size = config.image_size
+        return self.dataset_info_from_configs(
+            features=tfds.features.FeaturesDict(
+                {
+                    "image": tfds.features.Image(shape=(size, size, 1), encoding_format="png"),
+                    "azimuth": tfds.features.Scalar(np.float32, doc="camera azimuth in degrees"),
+                    "elevation": tfds.features.Scalar(np.float32, doc="camera elevation in degrees"),
+                    "label": tfds.features.ClassLabel(names=CLASS_NAMES),
+                    "shape_id": tfds.features.Text(doc="<synset>/<model id>: shapenet_files.ground_truth_voxels"),
+                }
+            ),
+            supervised_keys=("image", "label"),
+            homepage="https://shapenet.org",
+            metadata=tfds.core.MetadataDict(
+                settings.render_metadata(config.setting, config.image_size),
+                class_name=config.class_name,
+                synset=config.synset,
+                held_out_fraction=settings.HELD_OUT_FRACTION,
+                view_seed=VIEW_SEED,
+            ),
+        )
+
+    def _download_and_prepare(self, dl_manager, download_config=None):
+        # One pool of render workers serves every split: starting and stopping one takes seconds.
+        with OpenGLRenderer(self.builder_config.image_size) as self._renderer:
+            super()._download_and_prepare(dl_manager, download_config)
+
+    def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+        config = self.builder_config
+        skipped = SkippedInputs("ShapeNet file")
+        models = shapenet_files.find_models(dl_manager.manual_dir, [config.synset], skipped)
+        skipped.log_summary(used=len(models))
+        self.info.metadata["skipped_inputs"] = skipped.total
+        if not models:
+            raise AssertionError(
+                f"No ShapeNetCore models of synset {config.synset} ({config.class_name}) found in the manual dir "
+                f"{dl_manager.manual_dir}.\n{self.MANUAL_DOWNLOAD_INSTRUCTIONS}"
+            )
+        setting = config.setting
+        generators = {}
+        for split, count, views in (
+            (splits.TRAIN, setting.train_objects, setting.views_per_object),
+            (splits.TEST, setting.test_objects, 1),
+        ):
+            chosen = shapenet_files.select_models(models, split, count)
+            if chosen:
+                generators[split] = self._generate_examples(chosen, views)
+        return generators
+
+    def _generate_examples(self, models, views_per_object: int):
+        config = self.builder_config
+        spec = shape_renders.RenderSpec(
+            image_size=config.image_size,
+            voxel_resolution=config.voxel_resolution,
+            view_range=config.setting.view_range,
+            views_per_object=views_per_object,
+            view_seed=VIEW_SEED,
+        )
+        skipped = SkippedInputs("ShapeNet model")
+        with shapenet_files.ModelReader() as reader:
+            shapes = (
+                shape_renders.ShapeSource(model.shape_id, functools.partial(shapenet_files.load_mesh, reader, model))
+                for model in models
+            )
+            for key, example in shape_renders.rendered_examples(shapes, spec, skipped, self._renderer):
+                yield key, {**example, "label": config.class_name}
+        self.info.metadata["skipped_inputs"] += skipped.total

@@ -1,0 +1,111 @@
+"""synthetic_shapes: OpenGL renders of the procedural shape classes in the paper's dataset settings (Section
+4.2), the embedded default data. Nothing is downloaded: shapes come from `iggan_tf.shapes`, voxels from
+`iggan_tf.geometry`, images from the OpenGL renderer (`iggan_tf.datasets.shape_renders`)."""
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from iggan_tf.datasets import settings, shape_renders, splits, synthetic_collection
+from iggan_tf.datasets.skipped_inputs import SkippedInputs
+from iggan_tf.render import OpenGLRenderer
+from iggan_tf.shapes import CLASS_NAMES
+
+# Views are a function of (this seed, shape id, view index); changing it changes the data, hence the version.
+VIEW_SEED = 0
+
+
+class SyntheticShapesConfig(tfds.core.BuilderConfig):
+    """One procedural class in one paper setting at one image size (voxels at half the image size)."""
+
+    def __init__(self, *, class_name: str, setting: settings.Setting, image_size: int, **kwargs):
+        if class_name not in CLASS_NAMES:
+            raise ValueError(f"class_name must be one of {CLASS_NAMES}, got {class_name!r}")
+        voxel_resolution = settings.voxel_resolution(image_size)
+        train = synthetic_collection.object_count(class_name, splits.TRAIN, setting.train_objects)
+        super().__init__(
+            name=settings.config_name(class_name, setting.name, image_size),
+            description=(
+                f"{class_name}, setting {setting.name}: {train} shapes x {setting.views_per_object} views, "
+                f"{image_size}^2 renders of {voxel_resolution}^3 voxels."
+            ),
+            version=tfds.core.Version("1.0.0"),
+            release_notes={"1.0.0": "Initial release."},
+            **kwargs,
+        )
+        self.class_name = class_name
+        self.setting = setting
+        self.image_size = image_size
+        self.voxel_resolution = voxel_resolution
+
+
+class Builder(tfds.core.GeneratorBasedBuilder):
+    """Renders of voxelized procedural shapes: image, view, class label and shape id per example."""
+
+    BUILDER_CONFIGS = [
+        SyntheticShapesConfig(
+            class_name=class_name, setting=settings.paper_setting(setting_name, class_name), image_size=image_size
+        )
+        for class_name in CLASS_NAMES
+        for setting_name in settings.SETTING_NAMES
+        if setting_name != "lvp" or class_name in settings.LVP_CLASSES
+        for image_size in settings.IMAGE_SIZES
+    ]
+    DEFAULT_BUILDER_CONFIG_NAME = settings.config_name("tub", "500", 64)
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        config = self.builder_config
+        size = config.image_size
+        return self.dataset_info_from_configs(
+            features=tfds.features.FeaturesDict(
+                {
+                    "image": tfds.features.Image(shape=(size, size, 1), encoding_format="png"),
+                    "azimuth": tfds.features.Scalar(np.float32, doc="camera azimuth in degrees"),
+                    "elevation": tfds.features.Scalar(np.float32, doc="camera elevation in degrees"),
+                    "label": tfds.features.ClassLabel(names=CLASS_NAMES),
+                    "shape_id": tfds.features.Text(doc="<class>/<seed>: synthetic_collection.ground_truth_voxels"),
+                }
+            ),
+            supervised_keys=("image", "label"),
+            homepage="https://arxiv.org/abs/2002.12674",
+            metadata=tfds.core.MetadataDict(
+                settings.render_metadata(config.setting, config.image_size),
+                class_name=config.class_name,
+                train_objects=synthetic_collection.object_count(
+                    config.class_name, splits.TRAIN, config.setting.train_objects
+                ),
+                test_objects=synthetic_collection.object_count(
+                    config.class_name, splits.TEST, config.setting.test_objects
+                ),
+                held_out_seed_offset=synthetic_collection.HELD_OUT_SEED_OFFSET,
+                view_seed=VIEW_SEED,
+            ),
+        )
+
+    def _download_and_prepare(self, dl_manager, download_config=None):
+        # One pool of render workers serves every split: starting and stopping one takes seconds.
+        with OpenGLRenderer(self.builder_config.image_size) as self._renderer:
+            super()._download_and_prepare(dl_manager, download_config)
+
+    def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+        del dl_manager  # nothing to download
+        setting = self.builder_config.setting
+        return {
+            splits.TRAIN: self._generate_examples(splits.TRAIN, setting.train_objects, setting.views_per_object),
+            splits.TEST: self._generate_examples(splits.TEST, setting.test_objects, 1),
+        }
+
+    def _generate_examples(self, split: str, wanted_objects: int | None, views_per_object: int):
+        config = self.builder_config
+        spec = shape_renders.RenderSpec(
+            image_size=config.image_size,
+            voxel_resolution=config.voxel_resolution,
+            view_range=config.setting.view_range,
+            views_per_object=views_per_object,
+            view_seed=VIEW_SEED,
+        )
+        count = synthetic_collection.object_count(config.class_name, split, wanted_objects)
+        shape_ids = synthetic_collection.split_shape_ids(config.class_name, split, count)
+        shapes = map(synthetic_collection.shape_source, shape_ids)
+        skipped = SkippedInputs(f"{config.class_name} shape")
+        for key, example in shape_renders.rendered_examples(shapes, spec, skipped, self._renderer):
+            yield key, {**example, "label": config.class_name}
