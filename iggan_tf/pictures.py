@@ -33,16 +33,38 @@ def image_grid(images, columns: int | None = None, padding: int = 2) -> np.ndarr
     return grid
 
 
-def save_png(image, path) -> pathlib.Path:
-    """Writes an image [H, W, C] (C in 1, 3, 4) atomically: a crash never leaves a truncated PNG."""
+def _pil_image(image) -> Image.Image:
+    """An image [H, W, C] (C in 1, 3, 4; float in [0, 1] or uint8) as a Pillow image."""
     array = np.asarray(image)
     if array.dtype != np.uint8:
         array = (np.clip(array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
+    return Image.fromarray(array)
+
+
+def save_png(image, path) -> pathlib.Path:
+    """Writes an image [H, W, C] (C in 1, 3, 4) atomically: a crash never leaves a truncated PNG."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    Image.fromarray(array).save(temporary, format="PNG")
+    _pil_image(image).save(temporary, format="PNG")
+    os.replace(temporary, path)
+    return path
+
+
+def save_gif(frames, path, seconds_per_frame: float = 0.1) -> pathlib.Path:
+    """Writes frames [T, H, W, C] as a looping animated GIF (turntables), atomically like save_png."""
+    array = np.asarray(frames)
+    if array.ndim != 4 or array.shape[0] == 0:
+        raise ValueError(f"frames must have shape [T, H, W, C] with T >= 1, got {array.shape}")
+    if not seconds_per_frame > 0:
+        raise ValueError(f"seconds_per_frame must be > 0, got {seconds_per_frame}")
+    images = [_pil_image(frame) for frame in array]
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    images[0].save(temporary, format="GIF", save_all=True, append_images=images[1:],
+                   duration=round(1000 * seconds_per_frame), loop=0)
     os.replace(temporary, path)
     return path

@@ -62,6 +62,8 @@ def mesh_from_voxels(voxels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def voxels_to_trimesh(voxels: np.ndarray) -> trimesh.Trimesh:
-    """A trimesh of one binary grid [N, N, N], for export (OBJ, GLB, PLY)."""
+    """A trimesh of one binary grid [N, N, N], for export (OBJ, GLB, PLY); an empty grid gives an empty mesh."""
     vertices, faces, normals = mesh_from_voxels(voxels)
+    # trimesh rejects normals of an empty mesh.
+    normals = normals if len(vertices) else None
     return trimesh.Trimesh(vertices=vertices, faces=faces, vertex_normals=normals, process=False)

@@ -1,0 +1,34 @@
+"""iggan-export: writes a training workdir's generator as a TF Serving SavedModel version.
+
+    iggan-export --workdir=runs/quickstart [--version=N]
+
+The SavedModel goes to <workdir>/export/generator/<version>/ (next free version by default); see export/README.md.
+"""
+
+from absl import app, flags, logging
+
+flags.DEFINE_string("workdir", None, "Training workdir (config.json and checkpoints/).", required=True)
+flags.DEFINE_integer("version", None, "SavedModel version to write; default: one more than the highest present.")
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    from iggan_tf.serving.workdir_export import export_from_workdir  # TensorFlow loads after the flags parse
+
+    try:
+        export_dir = export_from_workdir(FLAGS.workdir, FLAGS.version)
+    except ValueError as error:
+        raise app.UsageError(str(error)) from None
+    logging.info("exported the generator to %s", export_dir)
+    print(export_dir)
+
+
+def run():
+    """Console-script entry point."""
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()
