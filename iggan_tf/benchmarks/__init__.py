@@ -1,0 +1,1 @@
+"""Measurements behind tools/benchmark.py, one module per section of its report."""

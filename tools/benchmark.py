@@ -1,0 +1,76 @@
+"""Measures how fast the project runs; prints one JSON line with one entry per selected section.
+
+    python tools/benchmark.py --sections=render
+
+Sections: render (renders/s of the OpenGL worker pool for 64^3 binary grids into 128^2 images at batch 64,
+and of a naive per-image renderer in the same run); savedmodel (samples/s of the exported 64^3 generator on
+2 cores at batch 1 and 16, and seconds for `iggan-sample` to write 16 shapes with all their pictures); eval (seconds
+for `iggan-eval`'s library to score N generated 32^3 shapes against synthetic_shapes/tub_500_64, per stage).
+Measurements live in iggan_tf.benchmarks.
+"""
+
+import json
+
+from absl import app, flags
+
+from iggan_tf.benchmarks import benchmark_shapes, evaluation_throughput, render_throughput, savedmodel_throughput
+
+FLAGS = flags.FLAGS
+flags.DEFINE_list("sections", ["render"], "Sections to run, comma-separated: render, savedmodel, eval.")
+flags.DEFINE_integer("voxel_size", 64, "render, savedmodel: side N of the voxel grids.")
+flags.DEFINE_integer("image_size", 128, "render: side S of the rendered images.")
+flags.DEFINE_integer("batch_size", 64, "render: views per call of the renderer.")
+flags.DEFINE_integer("batches", 5, "render: timed batches (after one warm-up batch).")
+flags.DEFINE_integer("workers", 0, "render: worker processes; 0 = one per available CPU core.")
+flags.DEFINE_integer("naive_images", 4, "render: images drawn by the naive reference (about 1/s).")
+flags.DEFINE_enum("render_shapes", "blobs", benchmark_shapes.SOURCES,
+                  "render: generated-like noise blobs, or voxelized procedural shapes.")
+flags.DEFINE_integer("seed", 0, "Seed of the benchmark shapes and views.")
+flags.DEFINE_string("savedmodel_model", None,
+                    "savedmodel: generator SavedModel to measure; default: export the paper's architecture.")
+flags.DEFINE_integer("savedmodel_cores", 2, "savedmodel: CPU cores the measurements are pinned to.")
+flags.DEFINE_list("savedmodel_batch_sizes", ["1", "16"], "savedmodel: batch sizes whose throughput is measured.")
+flags.DEFINE_float("savedmodel_seconds", 10.0, "savedmodel: seconds timed per batch size (after warm-up).")
+flags.DEFINE_integer("savedmodel_gallery_samples", 16, "savedmodel: shapes that iggan-sample writes, timed.")
+flags.DEFINE_integer("eval_samples", 1000, "eval: generated shapes evaluated.")
+flags.DEFINE_integer("eval_chamfer_samples", 100, "eval: shapes per set for Chamfer COV/MMD/1-NNA.")
+flags.DEFINE_string("eval_data_dir", None, "eval: tfds data dir of synthetic_shapes/tub_500_64 (built if missing).")
+
+
+def _render_section() -> dict:
+    return render_throughput.measure(render_throughput.RenderBenchmark(
+        voxel_size=FLAGS.voxel_size, image_size=FLAGS.image_size, batch_size=FLAGS.batch_size,
+        batches=FLAGS.batches, workers=FLAGS.workers or None, naive_images=FLAGS.naive_images,
+        shapes=FLAGS.render_shapes, seed=FLAGS.seed,
+    ))
+
+
+def _savedmodel_section() -> dict:
+    return savedmodel_throughput.measure(savedmodel_throughput.SavedModelBenchmark(
+        model=FLAGS.savedmodel_model, voxel_size=FLAGS.voxel_size, cores=FLAGS.savedmodel_cores,
+        batch_sizes=tuple(int(size) for size in FLAGS.savedmodel_batch_sizes), seconds=FLAGS.savedmodel_seconds,
+        gallery_samples=FLAGS.savedmodel_gallery_samples, seed=FLAGS.seed,
+    ))
+
+
+def _eval_section() -> dict:
+    return evaluation_throughput.measure(evaluation_throughput.EvaluationBenchmark(
+        num_samples=FLAGS.eval_samples, data_dir=FLAGS.eval_data_dir, chamfer_samples=FLAGS.eval_chamfer_samples,
+        workers=FLAGS.workers or None, seed=FLAGS.seed,
+    ))
+
+
+SECTIONS = {"render": _render_section, "savedmodel": _savedmodel_section, "eval": _eval_section}
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    unknown = [name for name in FLAGS.sections if name not in SECTIONS]
+    if unknown:
+        raise app.UsageError(f"unknown sections {unknown}; known: {', '.join(SECTIONS)}")
+    print(json.dumps({name: SECTIONS[name]() for name in FLAGS.sections}))
+
+
+if __name__ == "__main__":
+    app.run(main)
