@@ -1,0 +1,41 @@
+"""Scores the training loop logs every `eval_every` steps: a small sample of the generator in training, rendered
+through the run's own OpenGL pool and compared with held-out renders. KID is the one to watch on small N (it
+is unbiased); FID at small N is biased upwards but still tracks progress at a fixed N."""
+
+import numpy as np
+
+from iggan_tf.evaluation import candidates, scores
+from iggan_tf.geometry.cameras import ViewRange
+from iggan_tf.metrics import hollow_rate
+from iggan_tf.metrics.feature_network import load_feature_network
+
+
+def evaluate_generator(generator, opengl_renderer, held_out_images, class_name: str, view_range: ViewRange,
+                       num_samples: int, seed: int = 0, kid_subsets: int = 100, feature_network=None) -> dict:
+    """{"kid", "kid_std", "fid", "in_class_rate"[, "hollow_rate"]} as floats, ready for tf.summary.scalar.
+
+    `generator`: the Keras generator z [B, Z] -> occupancy [B, N, N, N, 1]; `num_samples` of its shapes (the
+    same latent vectors and views at every call, from `seed`) are binarized at 0.5, rendered by
+    `opengl_renderer` from `view_range` and compared with `held_out_images` [M, S, S, 1] (the dataset's test
+    split, e.g. HeldOutData.held_out_images). The in-class rate is left out when the feature network (default:
+    the shipped one) does not know `class_name`; the hollow rate is added for scores.CONCAVE_CLASSES.
+    """
+    candidates.check_count("num_samples", num_samples, minimum=2)
+    held_out_images = np.asarray(held_out_images)
+    if held_out_images.ndim != 4 or held_out_images.shape[1] != opengl_renderer.image_size:
+        raise ValueError(f"held_out_images must have shape [M, {opengl_renderer.image_size}, "
+                         f"{opengl_renderer.image_size}, 1] like the renderer's images, got {held_out_images.shape}")
+    feature_network = feature_network or load_feature_network()
+    voxels = candidates.sample_binary_voxels(
+        candidates.keras_decoder(generator), int(generator.input_shape[-1]), num_samples, seed)
+    images = candidates.render_random_views(opengl_renderer, voxels, view_range, seed)
+    held_out_features, _ = feature_network.features_and_logits(held_out_images)
+    target = feature_network.class_index(class_name) if class_name in feature_network.classes else None
+    image = scores.image_scores(feature_network, images, held_out_features, target, kid_subset_size=num_samples,
+                                kid_subsets=kid_subsets, seed=seed)
+    logged = {"kid": image["kid"]["value"], "kid_std": image["kid"]["std"], "fid": image["fid"]["value"]}
+    if "in_class_rate" in image:
+        logged["in_class_rate"] = image["in_class_rate"]["value"]
+    if class_name in scores.CONCAVE_CLASSES:
+        logged["hollow_rate"] = hollow_rate(voxels).value
+    return logged
