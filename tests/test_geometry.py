@@ -12,7 +12,7 @@ from scipy import ndimage, stats
 from iggan_tf import geometry
 from iggan_tf.geometry import cameras, meshing
 from iggan_tf.geometry.binarization import binarize, sample_thresholds
-from iggan_tf.geometry.view_transform import camera_rotation, view_transform
+from iggan_tf.geometry.view_grid import camera_rotation, view_transform
 from iggan_tf.geometry.voxelization import normalize_mesh, voxelize
 
 # One voxel grid shape for most view-transform tests: each new shape costs an XLA compilation.

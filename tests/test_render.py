@@ -181,7 +181,7 @@ def test_silhouette_matches_the_view_transform(renderer, chair):
     alone costs more than 10% IoU, so there the test asks that OpenGL covers every pixel the transform does.
     """
     tf = pytest.importorskip("tensorflow")
-    from iggan_tf.geometry.view_transform import view_transform
+    from iggan_tf.geometry.view_grid import view_transform
 
     azimuth = np.array([0.0, 45.0, 100.0, 170.0, 215.0, 260.0, 300.0, 340.0], np.float32)
     elevation = np.array([-30.0, -60.0, 15.0, 60.0, 40.0, -10.0, 5.0, 85.0], np.float32)

@@ -1,9 +1,7 @@
 """Geometry: cameras, the view transform, binarization, voxelization and meshing (DESIGN section 2).
 
-The numpy parts are imported eagerly; the TensorFlow parts (`camera_rotation`, `binarize`, `sample_thresholds`)
-load on first use, so that render workers can import this package without TensorFlow. The view transform is
-imported from its module, `from iggan_tf.geometry.view_transform import view_transform`: a package attribute
-of the same name as a submodule would be replaced by the module whenever that submodule is imported.
+The numpy parts are imported eagerly; the TensorFlow parts (`view_transform`, `camera_rotation`, `binarize`,
+`sample_thresholds`) load on first use, so that render workers can import this package without TensorFlow.
 """
 
 import importlib
@@ -24,7 +22,8 @@ from iggan_tf.geometry.voxelization import normalize_mesh, voxelize
 
 # No name here may equal a submodule's: importing a submodule binds its name on this package.
 _LAZY_TENSORFLOW_ATTRIBUTES = {
-    "camera_rotation": "iggan_tf.geometry.view_transform",
+    "view_transform": "iggan_tf.geometry.view_grid",
+    "camera_rotation": "iggan_tf.geometry.view_grid",
     "binarize": "iggan_tf.geometry.binarization",
     "sample_thresholds": "iggan_tf.geometry.binarization",
 }

@@ -1,0 +1,52 @@
+"""The losses of IG-GAN's three networks, written from discriminator logits (D(y) = sigmoid(logit)).
+
+All return float32 scalars averaged over the batch, so that mixed-precision networks still train on exact losses.
+"""
+
+import tensorflow as tf
+
+
+def _float32(tensor):
+    return tf.cast(tensor, tf.float32)
+
+
+def log_discriminator(logits):
+    """F(y) = log D(y) of eq. (8), per sample; log_sigmoid stays finite where D(y) underflows to 0."""
+    return tf.math.log_sigmoid(_float32(logits))
+
+
+def discriminator_loss(real_logits, opengl_logits):
+    """-L_dis of eq. (2): cross-entropy of D on dataset images (label 1) and OpenGL renders (label 0)."""
+    real_logits, opengl_logits = _float32(real_logits), _float32(opengl_logits)
+    real_term = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(real_logits), logits=real_logits)
+    opengl_term = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.zeros_like(opengl_logits), logits=opengl_logits)
+    return tf.reduce_mean(real_term) + tf.reduce_mean(opengl_term)
+
+
+def generator_loss(neural_logits):
+    """-L~_gen of eq. (7): -log D(R(x_c)), the non-saturating generator loss."""
+    return -tf.reduce_mean(log_discriminator(neural_logits))
+
+
+def rendering_l2(opengl_images, neural_images):
+    """L_2 of eq. (5): squared L2 norm of each image difference (summed over pixels), averaged over the batch.
+
+    Argument order follows Keras' (y_true, y_pred), so the function also serves as a Keras loss.
+    """
+    squared_error = tf.square(_float32(neural_images) - _float32(opengl_images))
+    return tf.reduce_mean(tf.reduce_sum(squared_error, axis=tf.range(1, tf.rank(squared_error))))
+
+
+def discriminator_output_matching(opengl_logits, neural_logits):
+    """L_DOM of eq. (8): (F(R_d(x_d)) - F(R(x_c)))^2 averaged over the batch, with F = log D."""
+    return tf.reduce_mean(tf.square(log_discriminator(opengl_logits) - log_discriminator(neural_logits)))
+
+
+def accuracy_on_real(real_logits):
+    """Fraction of dataset images that D calls real."""
+    return tf.reduce_mean(tf.cast(_float32(real_logits) > 0.0, tf.float32))
+
+
+def accuracy_on_opengl(opengl_logits):
+    """Fraction of OpenGL renders of generated shapes that D calls fake."""
+    return tf.reduce_mean(tf.cast(_float32(opengl_logits) < 0.0, tf.float32))

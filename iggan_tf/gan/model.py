@@ -1,0 +1,190 @@
+"""IG-GAN as a keras.Model: one training step updates the discriminator, the neural renderer and the generator.
+
+The step follows the paper (Section 3, eqs. 1-9; Section 4.1): generated voxels are thresholded at random and
+rendered by the off-the-shelf renderer, which the model sees only as a callable; the neural renderer carries
+the discriminator's gradient back to the generator.
+"""
+
+import keras
+import tensorflow as tf
+
+from iggan_tf.gan import losses
+from iggan_tf.gan.hyperparameters import Hyperparameters
+from iggan_tf.geometry.binarization import binarize
+
+
+class IGGAN(keras.Model):
+    """Owns the three optimizers, the 1:1:1 train_step and its metrics; the networks are passed in.
+
+    Args:
+      generator: G, latent vectors [B, Z] -> continuous voxels [B, N, N, N, 1] in [0, 1].
+      rendernet: R, [voxels, azimuth, elevation] -> neural images [B, S, S, C] in [0, 1].
+      discriminator: D, images [B, S, S, C] -> logits [B, 1].
+      opengl_render: R_d, (binary voxels [B, N, N, N, 1] float32, azimuth [B], elevation [B]) -> images
+        [B, S, S, C] float32 in [0, 1]; not differentiable (typically a tf.py_function).
+      view_sampler: (batch_size, random_generator) -> (azimuth [B], elevation [B]) in degrees, drawn from the
+        dataset's camera distribution with the given tf.random.Generator.
+      hyperparameters: learning rates, lambda and the fixed-renderer switch.
+      seed: seeds latent vectors, thresholds and views (None: non-deterministic); the random state is
+        checkpointed with the model, so a resumed run continues the same random sequence.
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        rendernet: keras.Model,
+        discriminator: keras.Model,
+        opengl_render,
+        view_sampler,
+        hyperparameters: Hyperparameters = Hyperparameters(),
+        seed: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        _check_networks(generator, rendernet, discriminator)
+        for name, value in (("opengl_render", opengl_render), ("view_sampler", view_sampler)):
+            if not callable(value):
+                raise ValueError(f"{name} must be callable, got {type(value).__name__}")
+        if not isinstance(hyperparameters, Hyperparameters):
+            raise ValueError(f"hyperparameters must be a Hyperparameters, got {type(hyperparameters).__name__}")
+        self.generator = generator
+        self.rendernet = rendernet
+        self.discriminator = discriminator
+        self.opengl_render = opengl_render
+        self.view_sampler = view_sampler
+        self.hyperparameters = hyperparameters
+        self.latent_dim = generator.input_shape[-1]
+        # A tf.random.Generator (not a Keras SeedGenerator) because tf.train.Checkpoint saves its state.
+        self.random_generator = (
+            tf.random.Generator.from_non_deterministic_state() if seed is None else tf.random.Generator.from_seed(seed)
+        )
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.d_accuracy_real_tracker = keras.metrics.Mean(name="d_accuracy_real")
+        self.d_accuracy_opengl_tracker = keras.metrics.Mean(name="d_accuracy_opengl")
+        self.r_l2_tracker = keras.metrics.Mean(name="r_l2")
+        self.r_dom_tracker = keras.metrics.Mean(name="r_dom")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        # The networks arrive built and the model has no call(): nothing is left for Keras to build.
+        self.built = True
+
+    def compile(self, **kwargs):
+        """Creates the three Adam optimizers from the hyper-parameters; other keyword arguments go to Keras.
+
+        XLA is off: the OpenGL renderer is a py_function. The optimizers are built at once so that a checkpoint
+        restores their moments before the first step.
+        """
+        if kwargs.get("jit_compile", False):
+            raise ValueError("jit_compile must be False: the OpenGL renderer runs through tf.py_function")
+        if kwargs.get("optimizer") is not None:
+            raise ValueError("optimizer must be None: the optimizers come from the hyper-parameters")
+        # optimizer=None: Keras' default would build a fourth, unused optimizer over all three networks.
+        super().compile(**{**kwargs, "optimizer": None, "jit_compile": False})
+        h = self.hyperparameters
+        self.generator_optimizer = keras.optimizers.Adam(h.generator_learning_rate, beta_1=h.adam_beta_1)
+        self.discriminator_optimizer = keras.optimizers.Adam(h.discriminator_learning_rate, beta_1=h.adam_beta_1)
+        self.renderer_optimizer = keras.optimizers.Adam(h.renderer_learning_rate, beta_1=h.adam_beta_1)
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+        self.renderer_optimizer.build(self.rendernet.trainable_variables)
+
+    @property
+    def metrics(self):
+        return [
+            self.d_loss_tracker,
+            self.d_accuracy_real_tracker,
+            self.d_accuracy_opengl_tracker,
+            self.r_l2_tracker,
+            self.r_dom_tracker,
+            self.g_loss_tracker,
+        ]
+
+    def train_step(self, real_images):
+        """One 1:1:1 update on a batch of dataset images [B, S, S, C] in [0, 1]; returns the metrics."""
+        batch_size = tf.shape(real_images)[0]
+
+        # Eq. (1): z ~ p(z), x_c = G(z), x_d ~ p(x_d | x_c) by a global threshold t ~ U[0, 1], y_d = R_d(x_d).
+        latent_vectors = self.random_generator.normal([batch_size, self.latent_dim])
+        azimuth, elevation = self.view_sampler(batch_size, self.random_generator)
+        with tf.GradientTape() as generator_tape:
+            continuous_voxels = self.generator(latent_vectors, training=True)
+        thresholds = self.random_generator.uniform([batch_size])
+        binary_voxels = binarize(tf.stop_gradient(continuous_voxels), thresholds)
+        opengl_images = tf.stop_gradient(self.opengl_render(binary_voxels, azimuth, elevation))
+
+        d_loss, real_logits, opengl_logits = self.discriminator_step(real_images, opengl_images)
+        r_l2, r_dom = self.renderer_step(continuous_voxels, binary_voxels, opengl_images, azimuth, elevation)
+        g_loss = self.generator_step(generator_tape, continuous_voxels, azimuth, elevation)
+
+        self.d_loss_tracker.update_state(d_loss)
+        self.d_accuracy_real_tracker.update_state(losses.accuracy_on_real(real_logits))
+        self.d_accuracy_opengl_tracker.update_state(losses.accuracy_on_opengl(opengl_logits))
+        self.r_l2_tracker.update_state(r_l2)
+        self.r_dom_tracker.update_state(r_dom)
+        self.g_loss_tracker.update_state(g_loss)
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def discriminator_step(self, real_images, opengl_images):
+        """Eq. (2): D learns to tell dataset images from OpenGL renders. Returns (d_loss, real and OpenGL logits).
+
+        One call on both halves, so spectral normalization advances its power iteration once per step.
+        """
+        with tf.GradientTape() as tape:
+            logits = self.discriminator(tf.concat([real_images, opengl_images], axis=0), training=True)
+            real_logits, opengl_logits = tf.split(logits, 2, axis=0)
+            d_loss = losses.discriminator_loss(real_logits, opengl_logits)
+        variables = self.discriminator.trainable_variables
+        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
+        return d_loss, real_logits, opengl_logits
+
+    def renderer_step(self, continuous_voxels, binary_voxels, opengl_images, azimuth, elevation):
+        """Eq. (9): R imitates OpenGL on x_d (L2) and matches F = log D of y_d on x_c (DOM), D frozen.
+
+        Returns (r_l2, r_dom). With a fixed renderer the losses are still measured but R is not updated.
+        """
+        opengl_logits = self.discriminator(opengl_images, training=False)
+        with tf.GradientTape() as tape:
+            binary_neural_images = self.rendernet([binary_voxels, azimuth, elevation], training=True)
+            continuous_neural_images = self.rendernet([continuous_voxels, azimuth, elevation], training=True)
+            neural_logits = self.discriminator(continuous_neural_images, training=False)
+            r_l2 = losses.rendering_l2(opengl_images, binary_neural_images)
+            r_dom = losses.discriminator_output_matching(opengl_logits, neural_logits)
+            render_loss = r_l2 + self.hyperparameters.dom_weight * r_dom
+        if self.hyperparameters.train_renderer:
+            variables = self.rendernet.trainable_variables
+            self.renderer_optimizer.apply_gradients(zip(tape.gradient(render_loss, variables), variables))
+        return r_l2, r_dom
+
+    def generator_step(self, generator_tape, continuous_voxels, azimuth, elevation):
+        """Eq. (7): G ascends log D(R(x_c)) with R and D frozen. Returns g_loss.
+
+        The gradient is the paper's chain rule, dG(z)/dtheta^T times d log D(R(x_c))/dx_c, so G's forward
+        pass from the start of the step (recorded on `generator_tape`) is reused rather than recomputed.
+        """
+        with tf.GradientTape() as voxel_tape:
+            voxel_tape.watch(continuous_voxels)
+            neural_images = self.rendernet([continuous_voxels, azimuth, elevation], training=False)
+            g_loss = losses.generator_loss(self.discriminator(neural_images, training=False))
+        voxel_gradients = voxel_tape.gradient(g_loss, continuous_voxels)
+        variables = self.generator.trainable_variables
+        gradients = generator_tape.gradient(continuous_voxels, variables, output_gradients=voxel_gradients)
+        self.generator_optimizer.apply_gradients(zip(gradients, variables))
+        return g_loss
+
+
+def _check_networks(generator, rendernet, discriminator) -> None:
+    """ValueError naming the network whose input does not fit the output before it."""
+    for name, network in (("generator", generator), ("rendernet", rendernet), ("discriminator", discriminator)):
+        if not isinstance(network, keras.Model):
+            raise ValueError(f"{name} must be a keras.Model, got {type(network).__name__}")
+    voxels_shape = tuple(generator.output_shape[1:])
+    rendernet_voxels_shape = tuple(rendernet.input_shape[0][1:])
+    if voxels_shape != rendernet_voxels_shape:
+        raise ValueError(
+            f"rendernet takes voxels of shape {rendernet_voxels_shape}, but generator makes {voxels_shape}"
+        )
+    images_shape = tuple(rendernet.output_shape[1:])
+    discriminator_images_shape = tuple(discriminator.input_shape[1:])
+    if images_shape != discriminator_images_shape:
+        raise ValueError(
+            f"discriminator takes images of shape {discriminator_images_shape}, but rendernet makes {images_shape}"
+        )

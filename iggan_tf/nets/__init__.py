@@ -1,0 +1,15 @@
+"""The three networks of IG-GAN, built by factory functions from frozen size configs (DESIGN section 3)."""
+
+from iggan_tf.nets.discriminator import DiscriminatorConfig, make_discriminator
+from iggan_tf.nets.generator import GeneratorConfig, make_generator
+from iggan_tf.nets.rendernet import RenderNetConfig, ViewTransform, make_rendernet
+
+__all__ = [
+    "DiscriminatorConfig",
+    "GeneratorConfig",
+    "RenderNetConfig",
+    "ViewTransform",
+    "make_discriminator",
+    "make_generator",
+    "make_rendernet",
+]
