@@ -31,11 +31,18 @@ setuptools.setup(
         "pillow>=10",
         "imageio>=2.31",
         "tqdm>=4.66",
+        "tensorboard>=2.21",  # tf.summary.image; tensorflow-cpu 2.21 does not pull it in
     ],
     extras_require={
         "cpu": ["tensorflow-cpu==2.21.*"],
         "gpu": ["tensorflow[and-cuda]==2.21.*"],
         "dev": ["pytest>=8", "pytest-timeout>=2.2", "dill"],  # tfds.testing needs dill
     },
-    entry_points={"console_scripts": []},
+    entry_points={
+        "console_scripts": [
+            "iggan-export=iggan_tf.serving.export_main:run",
+            "iggan-sample=iggan_tf.serving.sample_main:run",
+            "iggan-eval=iggan_tf.evaluation.main:run",
+        ]
+    },
 )

@@ -131,18 +131,22 @@ def grpc_predict(server: str, request, timeout: float = 60.0) -> np.ndarray:
 
 
 FLAGS = flags.FLAGS
-flags.DEFINE_enum("protocol", "rest", ["rest", "grpc"], "REST (JSON over HTTP) or gRPC.")
-flags.DEFINE_string("server", None, "host:port of TF Serving; default localhost:8501 for REST, :8500 for gRPC.")
-flags.DEFINE_string("model_name", "iggan_generator", "Model name in the server's models.config.")
-flags.DEFINE_integer("model_version", None, "Model version to ask for; default: the server's latest.")
-flags.DEFINE_enum("source", "seed", sorted(SIGNATURE_FOR_SOURCE), "Who draws z: the server (seed), or this client.")
-flags.DEFINE_integer("seed", 0, "Seed of the latent codes.")
-flags.DEFINE_integer("num_samples", 4, "How many shapes to generate.")
-flags.DEFINE_float("threshold", 0.5, "Occupancy above which a voxel is solid.")
-flags.DEFINE_integer("latent_size", 200, "Length of z (only for --source=z; the model's `latent_size`).")
-flags.DEFINE_list("formats", list(MESH_FORMATS), "Mesh formats to write.")
-flags.DEFINE_float("timeout", 60.0, "Seconds to wait for the server.")
-flags.DEFINE_string("out", None, "Folder for the meshes.", required=True)
+
+
+def define_flags() -> None:
+    """The command line's flags; defined only when run as a program, so importing the client defines none."""
+    flags.DEFINE_enum("protocol", "rest", ["rest", "grpc"], "REST (JSON over HTTP) or gRPC.")
+    flags.DEFINE_string("server", None, "host:port of TF Serving; default localhost:8501 for REST, :8500 for gRPC.")
+    flags.DEFINE_string("model_name", "iggan_generator", "Model name in the server's models.config.")
+    flags.DEFINE_integer("model_version", None, "Model version to ask for; default: the server's latest.")
+    flags.DEFINE_enum("source", "seed", sorted(SIGNATURE_FOR_SOURCE), "Who draws z: the server (seed), or this client.")
+    flags.DEFINE_integer("seed", 0, "Seed of the latent codes.")
+    flags.DEFINE_integer("num_samples", 4, "How many shapes to generate.")
+    flags.DEFINE_float("threshold", 0.5, "Occupancy above which a voxel is solid.")
+    flags.DEFINE_integer("latent_size", 200, "Length of z (only for --source=z; the model's `latent_size`).")
+    flags.DEFINE_list("formats", list(MESH_FORMATS), "Mesh formats to write.")
+    flags.DEFINE_float("timeout", 60.0, "Seconds to wait for the server.")
+    flags.DEFINE_string("out", None, "Folder for the meshes.", required=True)
 
 
 def main(argv):
@@ -169,4 +173,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

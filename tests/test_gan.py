@@ -335,3 +335,32 @@ def test_mixed_precision_step_keeps_float32_losses(mixed_bfloat16):
     assert gan.rendernet.get_layer("conv3d_1").compute_dtype == "bfloat16"
     for name, value in logs.items():
         assert value.dtype == tf.float32 and np.isfinite(float(value)), name
+
+
+@pytest.mark.parametrize("discriminator_input", ["opengl", "rendernet"])
+def test_discriminator_judges_the_images_the_ablation_names(discriminator_input, monkeypatch):
+    """Table 2: D sees OpenGL renders of the binary voxels (IG-GAN) or neural renders of the continuous ones."""
+    gan = make_gan(Hyperparameters(discriminator_input=discriminator_input, dom_weight=0.0))
+    seen = {}
+    discriminator_step = gan.discriminator_step
+
+    def recording_step(real, generated):
+        seen["generated"] = generated
+        return discriminator_step(real, generated)
+
+    monkeypatch.setattr(gan, "discriminator_step", recording_step)
+    rendered = {}
+
+    def recording_renderer(binary_voxels, azimuth, elevation):
+        rendered["opengl"] = silhouette_render(binary_voxels, azimuth, elevation)
+        return rendered["opengl"]
+
+    gan.opengl_render = recording_renderer
+    gan.train_step(real_images())
+    is_opengl = np.array_equal(seen["generated"].numpy(), rendered["opengl"].numpy())
+    assert is_opengl == (discriminator_input == "opengl")
+
+
+def test_unknown_discriminator_input_is_rejected():
+    with pytest.raises(ValueError, match="discriminator_input"):
+        Hyperparameters(discriminator_input="photos")

@@ -4,6 +4,9 @@ import dataclasses
 import math
 
 
+DISCRIMINATOR_INPUTS = ("opengl", "rendernet")
+
+
 @dataclasses.dataclass(frozen=True)
 class Hyperparameters:
     """Optimizer settings and loss weights of the three-way update (and of renderer pre-training)."""
@@ -17,6 +20,9 @@ class Hyperparameters:
     dom_weight: float = 100.0
     # False keeps a pre-trained renderer fixed ("Fixed" in the paper's Tables 2 and 3) instead of retraining it.
     train_renderer: bool = True
+    # What D sees as generated images: "opengl" (IG-GAN) or "rendernet", the neural renders of the continuous
+    # voxels (the "RenderNet" column of the paper's Table 2 ablation).
+    discriminator_input: str = "opengl"
     # Not stated in the paper: L2-only pre-training has no moving target, so it can learn faster than 2e-5.
     renderer_pretraining_learning_rate: float = 1e-4
 
@@ -34,6 +40,10 @@ class Hyperparameters:
             raise ValueError(f"Hyperparameters.dom_weight must be a finite number >= 0, got {self.dom_weight!r}")
         if not isinstance(self.train_renderer, bool):
             raise ValueError(f"Hyperparameters.train_renderer must be a bool, got {self.train_renderer!r}")
+        if self.discriminator_input not in DISCRIMINATOR_INPUTS:
+            raise ValueError(
+                f"Hyperparameters.discriminator_input must be one of {DISCRIMINATOR_INPUTS}, got {self.discriminator_input!r}"
+            )
 
 
 def _is_real(value) -> bool:

@@ -111,7 +111,13 @@ class IGGAN(keras.Model):
         binary_voxels = binarize(tf.stop_gradient(continuous_voxels), thresholds)
         opengl_images = tf.stop_gradient(self.opengl_render(binary_voxels, azimuth, elevation))
 
-        d_loss, real_logits, opengl_logits = self.discriminator_step(real_images, opengl_images)
+        if self.hyperparameters.discriminator_input == "rendernet":  # Table 2 ablation: D judges neural renders
+            generated_images = tf.stop_gradient(
+                self.rendernet([continuous_voxels, azimuth, elevation], training=False)
+            )
+        else:
+            generated_images = opengl_images
+        d_loss, real_logits, opengl_logits = self.discriminator_step(real_images, generated_images)
         r_l2, r_dom = self.renderer_step(continuous_voxels, binary_voxels, opengl_images, azimuth, elevation)
         g_loss = self.generator_step(generator_tape, continuous_voxels, azimuth, elevation)
 

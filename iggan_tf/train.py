@@ -1,0 +1,104 @@
+"""iggan-train: trains IG-GAN from a flagfile into a workdir; rerunning the same command resumes.
+
+    iggan-train --flagfile=flags/quickstart.flags --workdir=runs/quickstart
+
+Every flag is a field of iggan_tf.training.config.TrainingConfig (defaults: CPU scale); see flags/ for the
+paper's experiments.
+"""
+
+import dataclasses
+import sys
+
+from absl import app, flags, logging
+
+from iggan_tf.training.config import TrainingConfig, check_workdir
+
+_HELP = {
+    "workdir": "Run directory: config, checkpoints, TensorBoard, samples, export. Rerun to resume.",
+    "dataset": "tfds dataset/config of training images, e.g. synthetic_shapes/tub_500_64 (built on first use).",
+    "data_dir": "tfds data directory (default: tfds's, ~/tensorflow_datasets).",
+    "manual_dir": "Folder (or zip) with manually downloaded data for shapenet_renders / chanterelle.",
+    "online_views": "Render a new random view of every training object each epoch (paper's Unlimited).",
+    "online_objects": "With --online_views: use only the first N training objects.",
+    "voxel_size": "Voxel resolution N of generated shapes; images are 2N x 2N (paper: 64).",
+    "latent_dim": "Size of the latent vector z (paper: 200).",
+    "generator_width": "Channels of the generator's last hidden layer (paper: 64).",
+    "renderer_width": "Channels of RenderNet's first 3D convolution.",
+    "renderer_projection_channels": "Channels after RenderNet's projection unit.",
+    "discriminator_width": "Channels of the discriminator's first convolution (paper: 64).",
+    "batch_size": "Images per step.",
+    "train_steps": "Total 1:1:1 steps (D, R and G each updated once per step).",
+    "generator_learning_rate": "Adam learning rate of G (paper: 2e-4).",
+    "discriminator_learning_rate": "Adam learning rate of D (paper: 2e-4).",
+    "renderer_learning_rate": "Adam learning rate of R during GAN training (paper: 2e-5).",
+    "dom_weight": "lambda: weight of discriminator output matching over L2 (paper: 100; 0 = no-DOM ablation).",
+    "train_renderer": "Keep training R during GAN training (paper's Retrained); false = Fixed renderer.",
+    "discriminator_input": "What D sees as generated images: opengl (IG-GAN) or rendernet (paper Table 2 ablation).",
+    "pretrained_renderer": "Directory of a renderer from tools/pretrain_renderer.py; empty: pre-train in the run.",
+    "pretrain_class": "Procedural class to pre-train R on when --pretrained_renderer is empty (paper Table 3).",
+    "pretrain_shapes": "Shapes used to pre-train R.",
+    "pretrain_steps": "Steps of R pre-training.",
+    "render_workers": "OpenGL render worker processes.",
+    "mixed_precision": "bfloat16 mixed precision for the networks (losses stay float32).",
+    "seed": "Seed of latent vectors, thresholds, views and data order.",
+    "checkpoint_every": "Steps between checkpoints (at most this many steps are lost on a crash).",
+    "keep_checkpoints": "Checkpoints kept.",
+    "log_every": "Steps between TensorBoard scalars.",
+    "sample_every": "Steps between sample grids and meshes in <workdir>/samples (0: none).",
+    "eval_every": "Steps between in-training evaluations (0: none).",
+    "eval_samples": "Generated shapes per in-training evaluation.",
+    "export": "Export the generator as a SavedModel into <workdir>/export/generator at the end.",
+}
+
+
+def _define_flags() -> None:
+    """One absl flag per TrainingConfig field, with the dataclass default."""
+    for field in dataclasses.fields(TrainingConfig):
+        default = None if field.default is dataclasses.MISSING else field.default
+        help_text = _HELP[field.name]
+        if field.type is bool:
+            flags.DEFINE_boolean(field.name, default, help_text)
+        elif field.type in (int, int | None):
+            flags.DEFINE_integer(field.name, default, help_text)
+        elif field.type is float:
+            flags.DEFINE_float(field.name, default, help_text)
+        else:
+            flags.DEFINE_string(field.name, default, help_text)
+    flags.mark_flag_as_required("workdir")
+
+
+_define_flags()
+FLAGS = flags.FLAGS
+
+
+def config_from_flags() -> TrainingConfig:
+    """The TrainingConfig the flags describe; an invalid value becomes a flags error naming the flag."""
+    values = {field.name: FLAGS[field.name].value for field in dataclasses.fields(TrainingConfig)}
+    try:
+        config = TrainingConfig(**values)
+        check_workdir(config)
+        return config
+    except ValueError as error:
+        raise flags.IllegalFlagValueError(str(error)) from None
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    try:
+        config = config_from_flags()
+    except flags.IllegalFlagValueError as error:
+        raise app.UsageError(str(error)) from None
+    from iggan_tf.training.loop import train  # TensorFlow loads only once the flags are known to be valid
+
+    result = train(config, flags_text=FLAGS.flags_into_string())
+    logging.info("done: step %d, export %s", result["step"], result["export_dir"])
+
+
+def run():
+    """Console-script entry point."""
+    app.run(main)
+
+
+if __name__ == "__main__":
+    sys.exit(run())

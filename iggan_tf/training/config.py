@@ -1,0 +1,134 @@
+"""The resolved configuration of one training run: what the absl flags say, checked, and stored in the workdir.
+
+A workdir's `config.json` is this dataclass; rerunning on the same workdir resumes only if the fields that shape
+the networks and the data are unchanged.
+"""
+
+import dataclasses
+import json
+import math
+import pathlib
+
+# Fields a resumed run may change: how long and how often, not what is trained or on what.
+RESUMABLE_CHANGES = frozenset(
+    {
+        "train_steps",
+        "checkpoint_every",
+        "keep_checkpoints",
+        "log_every",
+        "sample_every",
+        "eval_every",
+        "eval_samples",
+        "render_workers",
+        "export",
+        "data_dir",
+        "manual_dir",
+    }
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    """One IG-GAN run. Defaults are the CPU scale (32^3 voxels, 64^2 images); flagfiles set the rest."""
+
+    workdir: str
+    dataset: str = "synthetic_shapes/tub_500_64"
+    data_dir: str | None = None
+    # Where datasets with manual downloads (shapenet_renders, chanterelle) find their files.
+    manual_dir: str | None = None
+    # Render a new random view of every training object each epoch (paper's Unlimited) instead of stored views.
+    online_views: bool = False
+    online_objects: int | None = None
+    voxel_size: int = 32
+    latent_dim: int = 200
+    generator_width: int = 32
+    renderer_width: int = 8
+    renderer_projection_channels: int = 128
+    discriminator_width: int = 32
+    batch_size: int = 16
+    train_steps: int = 2000
+    generator_learning_rate: float = 2e-4
+    discriminator_learning_rate: float = 2e-4
+    renderer_learning_rate: float = 2e-5
+    dom_weight: float = 100.0
+    train_renderer: bool = True
+    discriminator_input: str = "opengl"
+    # A directory written by tools/pretrain_renderer.py, or "" to pre-train on `pretrain_class` inside the run.
+    pretrained_renderer: str = ""
+    pretrain_class: str = "random_cubes"
+    pretrain_shapes: int = 200
+    pretrain_steps: int = 300
+    render_workers: int = 2
+    mixed_precision: bool = False
+    seed: int = 0
+    checkpoint_every: int = 100
+    keep_checkpoints: int = 3
+    log_every: int = 10
+    sample_every: int = 250
+    eval_every: int = 0
+    eval_samples: int = 64
+    export: bool = True
+
+    def __post_init__(self):
+        if not self.workdir:
+            raise ValueError("workdir must be a directory path, got an empty string")
+        if "/" not in self.dataset:
+            raise ValueError(f"dataset must be a tfds name with its config, like synthetic_shapes/tub_500_64, got {self.dataset!r}")
+        positive = (
+            "voxel_size", "latent_dim", "generator_width", "renderer_width", "renderer_projection_channels",
+            "discriminator_width", "batch_size", "train_steps", "render_workers", "checkpoint_every",
+            "keep_checkpoints", "log_every", "pretrain_shapes", "pretrain_steps", "eval_samples",
+        )
+        for name in positive:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        for name in ("sample_every", "eval_every", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        if self.online_objects is not None and self.online_objects < 1:
+            raise ValueError(f"online_objects must be >= 1 when given, got {self.online_objects}")
+        for name in ("generator_learning_rate", "discriminator_learning_rate", "renderer_learning_rate"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        if self.discriminator_input not in ("opengl", "rendernet"):
+            raise ValueError(f"discriminator_input must be opengl or rendernet, got {self.discriminator_input!r}")
+        if not (math.isfinite(self.dom_weight) and self.dom_weight >= 0):
+            raise ValueError(f"dom_weight must be a finite number >= 0, got {self.dom_weight!r}")
+
+    @property
+    def image_size(self) -> int:
+        """Images are rendered at twice the voxel resolution (the view grid is 2N, paper 4.1)."""
+        return 2 * self.voxel_size
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "TrainingConfig":
+        return cls(**json.loads(text))
+
+    def check_resumable_from(self, previous: "TrainingConfig") -> None:
+        """ValueError naming the first flag that differs from the run stored in the same workdir."""
+        for field in dataclasses.fields(self):
+            if field.name in RESUMABLE_CHANGES or field.name == "workdir":
+                continue
+            old, new = getattr(previous, field.name), getattr(self, field.name)
+            if old != new:
+                raise ValueError(
+                    f"--{field.name}={new} differs from --{field.name}={old} of the run in {self.workdir}; "
+                    "rerun with the same flags to resume, or choose a new --workdir"
+                )
+
+
+def workdir_config_path(workdir) -> pathlib.Path:
+    return pathlib.Path(workdir) / "config.json"
+
+
+def check_workdir(config: TrainingConfig) -> None:
+    """ValueError naming the flag when `config.workdir` holds a different run (see check_resumable_from)."""
+    path = workdir_config_path(config.workdir)
+    if path.exists():
+        config.check_resumable_from(TrainingConfig.from_json(path.read_text()))

@@ -1,0 +1,83 @@
+"""The training images: a tfds dataset (stored views) or online views of its objects, as float32 batches in [0, 1].
+
+Also reads the camera distribution the dataset was rendered with, so generated shapes are seen the same way.
+"""
+
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from iggan_tf.geometry.cameras import ViewRange
+
+
+def load_builder(dataset: str, data_dir: str | None, manual_dir: str | None = None) -> tfds.core.DatasetBuilder:
+    """The tfds builder of `dataset` (e.g. synthetic_shapes/tub_500_64), prepared on first use (renders once).
+
+    `manual_dir` is where datasets with manual downloads (shapenet_renders, chanterelle) find their files.
+    """
+    import iggan_tf.datasets  # noqa: F401  registers this project's builders with tfds
+
+    try:
+        builder = tfds.builder(dataset, data_dir=data_dir)
+    except tfds.core.registered.DatasetNotFoundError as error:
+        raise ValueError(f"--dataset={dataset} is not a known tfds dataset: {error}") from error
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
+    return builder
+
+
+def view_range_of(builder: tfds.core.DatasetBuilder) -> ViewRange:
+    """The camera distribution recorded in the dataset's metadata (azimuth_range, elevation_range)."""
+    metadata = builder.info.metadata or {}
+    if "azimuth_range" not in metadata or "elevation_range" not in metadata:
+        raise ValueError(f"dataset {builder.info.full_name} records no azimuth_range/elevation_range in its metadata")
+    return ViewRange(azimuth=tuple(metadata["azimuth_range"]), elevation=tuple(metadata["elevation_range"]))
+
+
+def stored_view_batches(builder: tfds.core.DatasetBuilder, batch_size: int, seed: int) -> tf.data.Dataset:
+    """Endless shuffled batches of the train split's images, float32 [B, S, S, C] in [0, 1]."""
+    dataset = builder.as_dataset(split="train", shuffle_files=True, read_config=tfds.ReadConfig(shuffle_seed=seed))
+    examples = builder.info.splits["train"].num_examples
+    return (
+        dataset.map(lambda example: tf.cast(example["image"], tf.float32) / 255.0, num_parallel_calls=tf.data.AUTOTUNE)
+        .cache()
+        .shuffle(min(examples, 10_000), seed=seed, reshuffle_each_iteration=True)
+        .repeat()
+        .batch(batch_size, drop_remainder=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def check_image_size(builder: tfds.core.DatasetBuilder, image_size: int) -> None:
+    """ValueError naming --voxel_size when the dataset's images do not have the size the networks expect."""
+    shape = builder.info.features["image"].shape
+    if shape[0] != image_size:
+        raise ValueError(
+            f"--voxel_size gives {image_size}^2 images (twice the voxel size) but {builder.info.full_name} has "
+            f"{shape[0]}^2 images; choose the dataset config with image size {image_size} or "
+            f"--voxel_size={shape[0] // 2}"
+        )
+
+
+def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render) -> tf.data.Dataset:
+    """Paper's Unlimited setting: each training object of the dataset, seen from a new random view every epoch.
+
+    The objects are the dataset's own (its class, its train split, at its voxel resolution); images are
+    rendered online by `opengl_render` (the OpenGL pool's tf.py_function bridge).
+    """
+    from iggan_tf.datasets import online_views
+
+    class_name = builder.builder_config.class_name
+    if builder.name == "synthetic_shapes":
+        packed = online_views.synthetic_objects(class_name, config.voxel_size, config.online_objects)
+    elif builder.name == "shapenet_renders":
+        if not config.manual_dir:
+            raise ValueError("--online_views on shapenet_renders needs --manual_dir (the ShapeNetCore folder or zip)")
+        packed = online_views.shapenet_objects(config.manual_dir, class_name, config.voxel_size, config.online_objects)
+    else:
+        raise ValueError(f"--online_views needs a dataset of shapes (synthetic_shapes or shapenet_renders), got {builder.name}")
+
+    def render(binary_voxels, azimuth, elevation):
+        return opengl_render(tf.cast(binary_voxels, tf.float32)[..., tf.newaxis], azimuth, elevation)
+
+    return online_views.unlimited_views(
+        packed, config.voxel_size, view_range_of(builder), render, batch_size=config.batch_size, seed=config.seed
+    )

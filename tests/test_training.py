@@ -1,0 +1,209 @@
+"""The training run: its config and flag errors, resuming after SIGKILL, stopping on a non-finite loss, and every
+flagfile in flags/ running a step at reduced size (so none rots).
+
+The binary runs in subprocesses: its absl flags share names with other binaries imported by other tests.
+"""
+
+import dataclasses
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from iggan_tf.training.config import TrainingConfig
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+FLAGFILES = sorted((REPOSITORY / "flags").glob("*.flags"))
+# Small enough for a 2-core CPU: a step takes well under a second once traced.
+TINY = [
+    "--voxel_size=32", "--generator_width=4", "--renderer_width=2", "--renderer_projection_channels=8",
+    "--discriminator_width=4", "--batch_size=2", "--pretrain_shapes=2", "--pretrain_steps=1", "--render_workers=1",
+    "--sample_every=0", "--eval_every=0", "--log_every=1", "--noexport",
+]
+SMALL_DATASET = "synthetic_shapes/tub_500_64"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """A tfds data dir holding the small dataset the runs here train on (built once, about 30 s)."""
+    directory = tmp_path_factory.mktemp("tfds")
+    import iggan_tf.datasets  # noqa: F401  registers the builders
+    import tensorflow_datasets as tfds
+
+    tfds.builder(SMALL_DATASET, data_dir=str(directory)).download_and_prepare()
+    return directory
+
+
+def environment():
+    return {**os.environ, "PYOPENGL_PLATFORM": os.environ.get("PYOPENGL_PLATFORM", "egl"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def train_command(workdir, *arguments):
+    return [sys.executable, "-m", "iggan_tf.train", f"--workdir={workdir}", *arguments]
+
+
+def latest_checkpoint_step(workdir) -> int | None:
+    state = pathlib.Path(workdir) / "checkpoints" / "checkpoint"
+    if not state.exists():
+        return None
+    match = re.search(r'model_checkpoint_path: "ckpt-(\d+)"', state.read_text())
+    return int(match.group(1)) if match else None
+
+
+def test_config_rejects_bad_values_naming_the_field():
+    with pytest.raises(ValueError, match="batch_size"):
+        TrainingConfig(workdir="w", batch_size=0)
+    with pytest.raises(ValueError, match="dataset"):
+        TrainingConfig(workdir="w", dataset="tubs")
+    with pytest.raises(ValueError, match="dom_weight"):
+        TrainingConfig(workdir="w", dom_weight=float("nan"))
+    with pytest.raises(ValueError, match="discriminator_input"):
+        TrainingConfig(workdir="w", discriminator_input="photos")
+
+
+def test_resume_allows_longer_runs_but_not_other_networks():
+    previous = TrainingConfig(workdir="w")
+    TrainingConfig(workdir="w", train_steps=previous.train_steps * 2).check_resumable_from(previous)
+    with pytest.raises(ValueError, match="--voxel_size"):
+        TrainingConfig(workdir="w", voxel_size=64).check_resumable_from(previous)
+
+
+def test_config_round_trips_through_json():
+    config = TrainingConfig(workdir="w", online_views=True, online_objects=3, data_dir="/data")
+    assert TrainingConfig.from_json(config.to_json()) == config
+
+
+@pytest.mark.parametrize(
+    "arguments, flag",
+    [(["--batch_size=0"], "batch_size"), (["--generator_learning_rate=-1"], "generator_learning_rate"),
+     (["--discriminator_input=photos"], "discriminator_input"), (["--dataset=tubs"], "dataset")],
+)
+def test_invalid_flags_fail_before_training_naming_the_flag(tmp_path, arguments, flag):
+    result = subprocess.run(train_command(tmp_path / "run", *arguments), capture_output=True, text=True,
+                            env=environment(), timeout=120)
+    assert result.returncode != 0
+    assert flag in result.stderr
+    assert not (tmp_path / "run").exists()  # nothing was started
+
+
+def test_flagfiles_hold_valid_configs_of_known_datasets():
+    """Every flagfile parses into a TrainingConfig whose dataset is a registered tfds config."""
+    from iggan_tf.datasets.shapenet_renders.shapenet_renders_dataset_builder import Builder as ShapeNetBuilder
+    from iggan_tf.datasets.synthetic_shapes.synthetic_shapes_dataset_builder import Builder as SyntheticBuilder
+
+    known = {f"{builder.name}/{config.name}" for builder in (SyntheticBuilder, ShapeNetBuilder)
+             for config in builder.BUILDER_CONFIGS}
+    assert len(FLAGFILES) >= 19
+    for path in FLAGFILES:
+        values = {}
+        for line in path.read_text().splitlines():
+            if line.startswith("--"):
+                name, _, value = line[2:].partition("=")
+                if not value:
+                    name, value = (name[2:], "False") if name.startswith("no") else (name, "True")
+                values[name] = value
+        fields = {field.name: field.type for field in dataclasses.fields(TrainingConfig)}
+        unknown = set(values) - set(fields)
+        assert not unknown, f"{path.name}: unknown flags {unknown}"
+        typed = {name: (value == "True") if fields[name] is bool else
+                 int(value) if fields[name] in (int, int | None) else
+                 float(value) if fields[name] is float else value for name, value in values.items()}
+        config = TrainingConfig(workdir="w", **typed)
+        assert config.dataset in known, f"{path.name}: unknown dataset {config.dataset}"
+
+
+def run_flagfile_for_one_step(flagfile, workdir, data_dir):
+    """Runs `flagfile` for one step at reduced size on the small dataset (the flagfile's own dataset would take
+    minutes to hours to build here); the flagfile's other flags (online views, ablations, ...) stay in force."""
+    result = subprocess.run(
+        train_command(workdir, f"--flagfile={flagfile}", f"--dataset={SMALL_DATASET}", f"--data_dir={data_dir}",
+                      "--train_steps=1", "--online_objects=4", *TINY),
+        capture_output=True, text=True, env=environment(), timeout=600, cwd=REPOSITORY,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert latest_checkpoint_step(workdir) == 1
+
+
+# One flagfile per code path in the default suite: stored views, online views, and the Table 2 ablation with a
+# fixed renderer and D on neural renders. The slow suite runs every flagfile.
+REPRESENTATIVE = ("quickstart.flags", "paper_tub_unlimited.flags", "paper_table2_nodom_fixed_rendernet.flags")
+
+
+@pytest.mark.parametrize("flagfile", REPRESENTATIVE)
+def test_representative_flagfiles_run_a_step(flagfile, tmp_path, data_dir):
+    run_flagfile_for_one_step(REPOSITORY / "flags" / flagfile, tmp_path / "run", data_dir)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flagfile", [path.name for path in FLAGFILES if path.name not in REPRESENTATIVE])
+def test_every_flagfile_runs_a_step(flagfile, tmp_path, data_dir):
+    run_flagfile_for_one_step(REPOSITORY / "flags" / flagfile, tmp_path / "run", data_dir)
+
+
+def test_sigkill_then_the_same_command_resumes_without_losing_checkpointed_steps(tmp_path, data_dir):
+    workdir = tmp_path / "run"
+    command = train_command(workdir, f"--dataset={SMALL_DATASET}", f"--data_dir={data_dir}", *TINY,
+                            "--checkpoint_every=1", "--train_steps=1000")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment(),
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while (latest_checkpoint_step(workdir) or 0) < 3:
+            assert process.poll() is None, "training ended before it was killed"
+            assert time.monotonic() < deadline, "no third checkpoint within 300 s"
+            time.sleep(0.2)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the trainer and its render workers, mid-step
+        process.wait()
+    killed_at = latest_checkpoint_step(workdir)
+    target = killed_at + 2
+    resumed = subprocess.run(
+        train_command(workdir, f"--dataset={SMALL_DATASET}", f"--data_dir={data_dir}", *TINY,
+                      "--checkpoint_every=1", f"--train_steps={target}"),
+        capture_output=True, text=True, env=environment(), timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    match = re.search(r"resumed from \S+ at step (\d+)", resumed.stderr)
+    assert match and int(match.group(1)) >= killed_at
+    assert latest_checkpoint_step(workdir) == target
+    assert not (workdir / "renderer" / "partial.rendernet.weights.h5").exists()
+
+
+def test_a_non_finite_loss_stops_training_naming_the_step_and_keeps_the_last_good_checkpoint(
+    tmp_path, data_dir, monkeypatch
+):
+    import tensorflow as tf
+
+    from iggan_tf.gan.model import IGGAN
+    from iggan_tf.training import loop
+
+    poison_at_step = 3
+    calls = tf.Variable(0, dtype=tf.int64)
+    train_step = IGGAN.train_step
+
+    def poisoned_train_step(self, real_images):
+        logs = train_step(self, real_images)
+        calls.assign_add(1)
+        nan_from_now = tf.where(calls >= poison_at_step, tf.constant(np.nan, tf.float32), 0.0)
+        return {**logs, "g_loss": logs["g_loss"] + nan_from_now}
+
+    monkeypatch.setattr(IGGAN, "train_step", poisoned_train_step)
+    config = TrainingConfig(
+        workdir=str(tmp_path / "run"), dataset=SMALL_DATASET, data_dir=str(data_dir), generator_width=4,
+        renderer_width=2, renderer_projection_channels=8, discriminator_width=4, batch_size=2, pretrain_shapes=2,
+        pretrain_steps=1, render_workers=1, sample_every=0, checkpoint_every=1, train_steps=10, export=False,
+    )
+    with pytest.raises(loop.NonFiniteLossError, match=f"step {poison_at_step}"):
+        loop.train(config)
+    assert latest_checkpoint_step(config.workdir) == poison_at_step - 1
+    reader = tf.train.load_checkpoint(str(pathlib.Path(config.workdir) / "checkpoints" / f"ckpt-{poison_at_step - 1}"))
+    for name in reader.get_variable_to_shape_map():
+        value = reader.get_tensor(name)
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            assert np.all(np.isfinite(value)), name
