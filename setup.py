@@ -40,6 +40,7 @@ setuptools.setup(
     },
     entry_points={
         "console_scripts": [
+            "iggan-train=iggan_tf.train:run",
             "iggan-export=iggan_tf.serving.export_main:run",
             "iggan-sample=iggan_tf.serving.sample_main:run",
             "iggan-eval=iggan_tf.evaluation.main:run",

@@ -4,7 +4,6 @@ flagfile in flags/ running a step at reduced size (so none rots).
 The binary runs in subprocesses: its absl flags share names with other binaries imported by other tests.
 """
 
-import dataclasses
 import os
 import pathlib
 import re
@@ -16,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from iggan_tf.training.config import TrainingConfig
+from iggan_tf.training.config import TrainingConfig, config_from_flagfile
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 FLAGFILES = sorted((REPOSITORY / "flags").glob("*.flags"))
@@ -74,6 +73,16 @@ def test_resume_allows_longer_runs_but_not_other_networks():
         TrainingConfig(workdir="w", voxel_size=64).check_resumable_from(previous)
 
 
+def test_flagfile_parsing_rejects_unknown_flags(tmp_path):
+    path = tmp_path / "bad.flags"
+    path.write_text("--voxel_size=32\n--nonsense=1\n")
+    with pytest.raises(ValueError, match="nonsense"):
+        config_from_flagfile(path)
+    path.write_text("# comment\n--notrain_renderer\n--online_views\n--batch_size=3\n")
+    config = config_from_flagfile(path, workdir="w")
+    assert (config.train_renderer, config.online_views, config.batch_size) == (False, True, 3)
+
+
 def test_config_round_trips_through_json():
     config = TrainingConfig(workdir="w", online_views=True, online_objects=3, data_dir="/data")
     assert TrainingConfig.from_json(config.to_json()) == config
@@ -101,20 +110,7 @@ def test_flagfiles_hold_valid_configs_of_known_datasets():
              for config in builder.BUILDER_CONFIGS}
     assert len(FLAGFILES) >= 19
     for path in FLAGFILES:
-        values = {}
-        for line in path.read_text().splitlines():
-            if line.startswith("--"):
-                name, _, value = line[2:].partition("=")
-                if not value:
-                    name, value = (name[2:], "False") if name.startswith("no") else (name, "True")
-                values[name] = value
-        fields = {field.name: field.type for field in dataclasses.fields(TrainingConfig)}
-        unknown = set(values) - set(fields)
-        assert not unknown, f"{path.name}: unknown flags {unknown}"
-        typed = {name: (value == "True") if fields[name] is bool else
-                 int(value) if fields[name] in (int, int | None) else
-                 float(value) if fields[name] is float else value for name, value in values.items()}
-        config = TrainingConfig(workdir="w", **typed)
+        config = config_from_flagfile(path)
         assert config.dataset in known, f"{path.name}: unknown dataset {config.dataset}"
 
 

@@ -3,7 +3,8 @@
     python tools/benchmark.py --sections=render
 
 Sections: render (renders/s of the OpenGL worker pool for 64^3 binary grids into 128^2 images at batch 64,
-and of a naive per-image renderer in the same run); savedmodel (samples/s of the exported 64^3 generator on
+and of a naive per-image renderer in the same run); train (seconds per IG-GAN step at the quickstart config with
+the OpenGL renderer and with a null renderer, their ratio, peak memory); savedmodel (samples/s of the exported 64^3 generator on
 2 cores at batch 1 and 16, and seconds for `iggan-sample` to write 16 shapes with all their pictures); eval (seconds
 for `iggan-eval`'s library to score N generated 32^3 shapes against synthetic_shapes/tub_500_64, per stage).
 Measurements live in iggan_tf.benchmarks.
@@ -14,9 +15,10 @@ import json
 from absl import app, flags
 
 from iggan_tf.benchmarks import benchmark_shapes, evaluation_throughput, render_throughput, savedmodel_throughput
+from iggan_tf.benchmarks import train_step
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list("sections", ["render"], "Sections to run, comma-separated: render, savedmodel, eval.")
+flags.DEFINE_list("sections", ["render"], "Sections to run, comma-separated: render, train, savedmodel, eval.")
 flags.DEFINE_integer("voxel_size", 64, "render, savedmodel: side N of the voxel grids.")
 flags.DEFINE_integer("image_size", 128, "render: side S of the rendered images.")
 flags.DEFINE_integer("batch_size", 64, "render: views per call of the renderer.")
@@ -34,6 +36,7 @@ flags.DEFINE_float("savedmodel_seconds", 10.0, "savedmodel: seconds timed per ba
 flags.DEFINE_integer("savedmodel_gallery_samples", 16, "savedmodel: shapes that iggan-sample writes, timed.")
 flags.DEFINE_integer("eval_samples", 1000, "eval: generated shapes evaluated.")
 flags.DEFINE_integer("eval_chamfer_samples", 100, "eval: shapes per set for Chamfer COV/MMD/1-NNA.")
+flags.DEFINE_integer("train_steps", 10, "train: timed IG-GAN steps per renderer (after two warm-up steps).")
 flags.DEFINE_string("eval_data_dir", None, "eval: tfds data dir of synthetic_shapes/tub_500_64 (built if missing).")
 
 
@@ -60,7 +63,12 @@ def _eval_section() -> dict:
     ))
 
 
-SECTIONS = {"render": _render_section, "savedmodel": _savedmodel_section, "eval": _eval_section}
+def _train_section() -> dict:
+    return train_step.measure(train_step.TrainStepBenchmark(steps=FLAGS.train_steps, seed=FLAGS.seed))
+
+
+SECTIONS = {"render": _render_section, "train": _train_section, "savedmodel": _savedmodel_section,
+            "eval": _eval_section}
 
 
 def main(argv):

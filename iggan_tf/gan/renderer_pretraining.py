@@ -167,3 +167,28 @@ def load_renderer(directory) -> SavedRenderer:
     rendernet = make_rendernet(config)
     rendernet.load_weights(directory / WEIGHTS_FILE)
     return SavedRenderer(rendernet, config, record["pretraining"])
+
+
+def pretrain_and_save(
+    directory,
+    config: RenderNetConfig,
+    class_name: str,
+    shape_count: int,
+    steps: int,
+    opengl_render,
+    views_per_shape: int = 4,
+    batch_size: int = 16,
+    seed: int = 0,
+    verbose="auto",
+) -> keras.Model:
+    """The whole pre-training: render `shape_count` shapes of `class_name`, train a new RenderNet of `config`
+    for `steps` steps on L2, save it into `directory` (see save_renderer) and return it."""
+    examples = make_renderer_examples(
+        class_name, shape_count, views_per_shape, config.voxel_size, opengl_render, first_seed=seed
+    )
+    rendernet = make_rendernet(config)
+    history = pretrain_renderer(rendernet, renderer_dataset(examples, batch_size, seed=seed), steps, verbose=verbose)
+    record = {"class_name": class_name, "shapes": shape_count, "views_per_shape": views_per_shape, "steps": steps,
+              "final_l2": float(history["loss"][-1])}
+    save_renderer(directory, rendernet, config, record)
+    return rendernet

@@ -132,3 +132,22 @@ def check_workdir(config: TrainingConfig) -> None:
     path = workdir_config_path(config.workdir)
     if path.exists():
         config.check_resumable_from(TrainingConfig.from_json(path.read_text()))
+
+
+def config_from_flagfile(path, **overrides) -> TrainingConfig:
+    """The TrainingConfig of an iggan-train flagfile (lines `--name=value`, `--name`, `--noname`), with
+    `overrides` (field values) on top. ValueError naming the file for flags that are no TrainingConfig field."""
+    types = {field.name: field.type for field in dataclasses.fields(TrainingConfig)}
+    values = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        if not line.startswith("--"):
+            continue
+        name, has_value, value = line[2:].partition("=")
+        if not has_value:
+            name, value = (name[2:], "false") if name.startswith("no") and name[2:] in types else (name, "true")
+        if name not in types:
+            raise ValueError(f"{path}: --{name} is not an iggan-train flag")
+        kind = types[name]
+        values[name] = (value.lower() == "true" if kind is bool else int(value) if kind in (int, int | None)
+                        else float(value) if kind is float else value)
+    return TrainingConfig(**{"workdir": "unused", **values, **overrides})

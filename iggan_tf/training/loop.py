@@ -25,7 +25,7 @@ from iggan_tf.evaluation.held_out_data import load_held_out_data
 from iggan_tf.gan import Hyperparameters, IGGAN, UniformViewSampler
 from iggan_tf.gan import renderer_pretraining
 from iggan_tf.nets import DiscriminatorConfig, GeneratorConfig, RenderNetConfig
-from iggan_tf.nets import make_discriminator, make_generator, make_rendernet
+from iggan_tf.nets import make_discriminator, make_generator
 from iggan_tf.render import OpenGLRenderer, opengl_render_function
 from iggan_tf.serving.generator_savedmodel import export_generator
 from iggan_tf.training import real_images
@@ -56,12 +56,11 @@ def _write_atomically(path: pathlib.Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def build_networks(config: TrainingConfig):
-    """(generator, rendernet, discriminator) at the config's sizes, the renderer not yet pre-trained."""
+def build_generator_and_discriminator(config: TrainingConfig):
+    """(generator, discriminator) at the config's sizes; the renderer comes from `pretrained_rendernet`."""
     generator = make_generator(GeneratorConfig(config.voxel_size, config.latent_dim, config.generator_width))
-    rendernet = make_rendernet(renderer_config(config))
     discriminator = make_discriminator(DiscriminatorConfig(config.image_size, 1, config.discriminator_width))
-    return generator, rendernet, discriminator
+    return generator, discriminator
 
 
 def renderer_config(config: TrainingConfig) -> RenderNetConfig:
@@ -87,21 +86,10 @@ def pretrained_rendernet(config: TrainingConfig, workdir: pathlib.Path, opengl_r
         return saved.rendernet
     logging.info("pre-training the neural renderer on %d %s shapes for %d steps", config.pretrain_shapes,
                  config.pretrain_class, config.pretrain_steps)
-    examples = renderer_pretraining.make_renderer_examples(
-        config.pretrain_class, config.pretrain_shapes, views_per_shape=4, voxel_size=config.voxel_size,
-        opengl_render=opengl_render, first_seed=config.seed,
+    return renderer_pretraining.pretrain_and_save(
+        directory, renderer_config(config), config.pretrain_class, config.pretrain_shapes, config.pretrain_steps,
+        opengl_render, batch_size=config.batch_size, seed=config.seed, verbose=2,
     )
-    rendernet = make_rendernet(renderer_config(config))
-    history = renderer_pretraining.pretrain_renderer(
-        rendernet, renderer_pretraining.renderer_dataset(examples, config.batch_size, seed=config.seed),
-        steps=config.pretrain_steps, verbose=2,
-    )
-    renderer_pretraining.save_renderer(
-        directory, rendernet, renderer_config(config),
-        {"class_name": config.pretrain_class, "shapes": config.pretrain_shapes, "steps": config.pretrain_steps,
-         "final_l2": float(history["loss"][-1])},
-    )
-    return rendernet
 
 
 @contextlib.contextmanager
@@ -132,7 +120,7 @@ def train(config: TrainingConfig, flags_text: str = "") -> dict:
             dataset = real_images.online_view_batches(builder, config, opengl_render)
         else:
             dataset = real_images.stored_view_batches(builder, config.batch_size, config.seed)
-        generator, _, discriminator = build_networks(config)
+        generator, discriminator = build_generator_and_discriminator(config)
         rendernet = pretrained_rendernet(config, workdir, opengl_render)
         model = IGGAN(
             generator, rendernet, discriminator, opengl_render, UniformViewSampler(view_range),
