@@ -431,5 +431,6 @@ def test_lazy_tensorflow_attributes():
     assert geometry.binarize is binarize
     assert geometry.sample_thresholds is sample_thresholds
     assert geometry.camera_rotation is camera_rotation
+    assert geometry.view_transform is view_transform  # the function, as the issue names it, not a module
     with pytest.raises(AttributeError):
         geometry.not_an_attribute  # noqa: B018

@@ -93,6 +93,18 @@ def paper_setting(setting_name: str, class_name: str) -> Setting:
     )
 
 
+def paper_configs(make_config, class_names) -> list:
+    """One builder config per class, paper setting and image size (the lvp setting for LVP_CLASSES only), made by
+    `make_config(class_name=..., setting=..., image_size=...)`."""
+    return [
+        make_config(class_name=class_name, setting=paper_setting(setting_name, class_name), image_size=image_size)
+        for class_name in class_names
+        for setting_name in SETTING_NAMES
+        if setting_name != "lvp" or class_name in LVP_CLASSES
+        for image_size in IMAGE_SIZES
+    ]
+
+
 def config_name(class_name: str, setting_name: str, image_size: int) -> str:
     """Name of the builder config for one class, setting and image size, e.g. `tub_500_128`."""
     return f"{class_name}_{setting_name}_{image_size}"

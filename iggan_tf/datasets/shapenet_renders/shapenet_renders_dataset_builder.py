@@ -43,15 +43,7 @@ class ShapeNetRendersConfig(tfds.core.BuilderConfig):
 class Builder(tfds.core.GeneratorBasedBuilder):
     """Renders of voxelized ShapeNetCore models: image, view, class label and shape id per example."""
 
-    BUILDER_CONFIGS = [
-        ShapeNetRendersConfig(
-            class_name=class_name, setting=settings.paper_setting(setting_name, class_name), image_size=image_size
-        )
-        for class_name in CLASS_NAMES
-        for setting_name in settings.SETTING_NAMES
-        if setting_name != "lvp" or class_name in settings.LVP_CLASSES
-        for image_size in settings.IMAGE_SIZES
-    ]
+    BUILDER_CONFIGS = settings.paper_configs(ShapeNetRendersConfig, CLASS_NAMES)
     DEFAULT_BUILDER_CONFIG_NAME = settings.config_name("tub", "500", 64)
     MANUAL_DOWNLOAD_INSTRUCTIONS = f"""\
     Register at https://shapenet.org and download ShapeNetCore v2 (ShapeNetCore.v2.zip) or v1

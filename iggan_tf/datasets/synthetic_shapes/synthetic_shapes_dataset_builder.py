@@ -41,15 +41,7 @@ class SyntheticShapesConfig(tfds.core.BuilderConfig):
 class Builder(tfds.core.GeneratorBasedBuilder):
     """Renders of voxelized procedural shapes: image, view, class label and shape id per example."""
 
-    BUILDER_CONFIGS = [
-        SyntheticShapesConfig(
-            class_name=class_name, setting=settings.paper_setting(setting_name, class_name), image_size=image_size
-        )
-        for class_name in CLASS_NAMES
-        for setting_name in settings.SETTING_NAMES
-        if setting_name != "lvp" or class_name in settings.LVP_CLASSES
-        for image_size in settings.IMAGE_SIZES
-    ]
+    BUILDER_CONFIGS = settings.paper_configs(SyntheticShapesConfig, CLASS_NAMES)
     DEFAULT_BUILDER_CONFIG_NAME = settings.config_name("tub", "500", 64)
 
     def _info(self) -> tfds.core.DatasetInfo:
