@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 import numpy as np
+import tensorflow_datasets as tfds
 import trimesh
 
 from iggan_tf.datasets.skipped_inputs import SkippedInputs
@@ -119,3 +120,17 @@ def _examples(batch, images_future):
             "elevation": np.float32(view.elevation),
             "shape_id": view.shape_id,
         }
+
+
+def example_features(image_size: int, class_names, shape_id_doc: str) -> tfds.features.FeaturesDict:
+    """The features of a dataset of shape renders (synthetic_shapes, shapenet_renders): the grey render, its
+    view, the class and the id from which the shape's ground-truth voxels can be had (`shape_id_doc`)."""
+    return tfds.features.FeaturesDict(
+        {
+            "image": tfds.features.Image(shape=(image_size, image_size, 1), encoding_format="png"),
+            "azimuth": tfds.features.Scalar(np.float32, doc="camera azimuth in degrees"),
+            "elevation": tfds.features.Scalar(np.float32, doc="camera elevation in degrees"),
+            "label": tfds.features.ClassLabel(names=class_names),
+            "shape_id": tfds.features.Text(doc=shape_id_doc),
+        }
+    )

@@ -3,7 +3,6 @@
 
 import functools
 
-import numpy as np
 import tensorflow_datasets as tfds
 
 from iggan_tf.datasets import settings, shape_renders, shapenet_files, splits
@@ -60,17 +59,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _info(self) -> tfds.core.DatasetInfo:
         config = self.builder_config
-        size = config.image_size
         return self.dataset_info_from_configs(
-            features=tfds.features.FeaturesDict(
-                {
-                    "image": tfds.features.Image(shape=(size, size, 1), encoding_format="png"),
-                    "azimuth": tfds.features.Scalar(np.float32, doc="camera azimuth in degrees"),
-                    "elevation": tfds.features.Scalar(np.float32, doc="camera elevation in degrees"),
-                    "label": tfds.features.ClassLabel(names=CLASS_NAMES),
-                    "shape_id": tfds.features.Text(doc="<synset>/<model id>: shapenet_files.ground_truth_voxels"),
-                }
-            ),
+            features=shape_renders.example_features(config.image_size, CLASS_NAMES, "<synset>/<model id>: shapenet_files.ground_truth_voxels"),
             supervised_keys=("image", "label"),
             homepage="https://shapenet.org",
             metadata=tfds.core.MetadataDict(

@@ -2,7 +2,6 @@
 4.2), the embedded default data. Nothing is downloaded: shapes come from `iggan_tf.shapes`, voxels from
 `iggan_tf.geometry`, images from the OpenGL renderer (`iggan_tf.datasets.shape_renders`)."""
 
-import numpy as np
 import tensorflow_datasets as tfds
 
 from iggan_tf.datasets import settings, shape_renders, splits, synthetic_collection
@@ -46,17 +45,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _info(self) -> tfds.core.DatasetInfo:
         config = self.builder_config
-        size = config.image_size
         return self.dataset_info_from_configs(
-            features=tfds.features.FeaturesDict(
-                {
-                    "image": tfds.features.Image(shape=(size, size, 1), encoding_format="png"),
-                    "azimuth": tfds.features.Scalar(np.float32, doc="camera azimuth in degrees"),
-                    "elevation": tfds.features.Scalar(np.float32, doc="camera elevation in degrees"),
-                    "label": tfds.features.ClassLabel(names=CLASS_NAMES),
-                    "shape_id": tfds.features.Text(doc="<class>/<seed>: synthetic_collection.ground_truth_voxels"),
-                }
-            ),
+            features=shape_renders.example_features(config.image_size, CLASS_NAMES, "<class>/<seed>: synthetic_collection.ground_truth_voxels"),
             supervised_keys=("image", "label"),
             homepage="https://arxiv.org/abs/2002.12674",
             metadata=tfds.core.MetadataDict(
