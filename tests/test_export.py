@@ -138,8 +138,9 @@ def test_sample_is_deterministic_per_seed_and_decodes_stateless_codes(model):
     first = model.sample(123, 4)
     np.testing.assert_array_equal(first, model.sample(123, 4))
     assert np.abs(first - model.sample(124, 4)).max() > 1e-4
-    # Sample i depends on (seed, i) only, not on how many were asked for.
-    np.testing.assert_array_equal(model.sample(123, 2), first[:2])
+    # Sample i depends on (seed, i) only, not on how many were asked for (up to the float rounding of
+    # another batch size: oneDNN blocks its matrix products by batch).
+    np.testing.assert_allclose(model.sample(123, 2), first[:2], atol=1e-6)
     np.testing.assert_allclose(first, model.generate(latent_codes(123, 4, LATENT_SIZE).numpy()), atol=1e-6)
     codes = latent_codes(123, 2, LATENT_SIZE).numpy()
     np.testing.assert_array_equal(codes[1], tf.random.stateless_normal([LATENT_SIZE], [123, 1], alg="philox"))

@@ -1,6 +1,7 @@
 """Tests for iggan_tf.gan.renderer_pretraining with a fake OpenGL renderer (view-transform silhouettes)."""
 
 import json
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -87,6 +88,17 @@ def test_pretraining_lowers_l2_and_leaves_rendernet_uncompiled(examples):
     assert history["loss"][-1] < 0.6 * all_black_l2
     assert all(not np.array_equal(a, b.numpy()) for a, b in zip(before, rendernet.trainable_variables))
     assert not rendernet.compiled
+
+
+def test_progress_log_reports_every_interval_and_the_last_step(examples):
+    with mock.patch.object(renderer_pretraining.logging, "info") as info:
+        renderer_pretraining.pretrain_renderer(
+            make_rendernet(CONFIG), renderer_pretraining.renderer_dataset(examples, 2), steps=7,
+            callbacks=[renderer_pretraining.ProgressLog(7, every=3)], verbose=0,
+        )
+    reported = [(call.args[1], call.args[2]) for call in info.call_args_list]
+    assert reported == [(3, 7), (6, 7), (7, 7)]
+    assert all(np.isfinite(call.args[3]) and call.args[3] > 0 for call in info.call_args_list)
 
 
 def test_pretraining_steps_must_fill_whole_epochs(examples):

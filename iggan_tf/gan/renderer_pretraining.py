@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 
+from absl import logging
 import keras
 import numpy as np
 import tensorflow as tf
@@ -135,6 +136,21 @@ def pretrain_renderer(
     return history.history
 
 
+class ProgressLog(keras.callbacks.Callback):
+    """Logs the running L2 every `every` steps: a one-epoch fit written to a log file says nothing until it ends."""
+
+    def __init__(self, steps: int, every: int = 100):
+        super().__init__()
+        self.steps = steps
+        self.every = every
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = batch + 1
+        if step % self.every == 0 or step == self.steps:
+            loss = (logs or {}).get("loss", float("nan"))
+            logging.info("renderer pre-training step %d/%d: l2 %.5f", step, self.steps, loss)
+
+
 def save_renderer(directory, rendernet: keras.Model, config: RenderNetConfig, pretraining: dict) -> pathlib.Path:
     """Writes `rendernet`'s weights and a JSON record {config, pretraining} into `directory`; returns it.
 
@@ -187,7 +203,8 @@ def pretrain_and_save(
         class_name, shape_count, views_per_shape, config.voxel_size, opengl_render, first_seed=seed
     )
     rendernet = make_rendernet(config)
-    history = pretrain_renderer(rendernet, renderer_dataset(examples, batch_size, seed=seed), steps, verbose=verbose)
+    history = pretrain_renderer(rendernet, renderer_dataset(examples, batch_size, seed=seed), steps,
+                                callbacks=[ProgressLog(steps)], verbose=verbose)
     record = {"class_name": class_name, "shapes": shape_count, "views_per_shape": views_per_shape, "steps": steps,
               "final_l2": float(history["loss"][-1])}
     save_renderer(directory, rendernet, config, record)
