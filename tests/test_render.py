@@ -364,6 +364,9 @@ if sys.argv[1] == "kill":
     os.kill(os.getpid(), signal.SIGKILL)
 with renderer:
     print("rendering", flush=True)
+    # Should the parent ever hang after the interrupt, its threads' stacks go to stderr for the test to show.
+    import faulthandler
+    faulthandler.dump_traceback_later(25)
     while True:
         renderer.render(np.ones((8, 8, 8, 8), bool), np.zeros(8), np.zeros(8))
 """
@@ -381,7 +384,11 @@ def test_no_worker_outlives_a_killed_or_interrupted_parent(ending):
         if ending == "interrupt":
             assert parent.stdout.readline().strip() == "rendering"
             parent.send_signal(signal.SIGINT)
-        parent.wait(timeout=30)
+        try:
+            parent.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            parent.kill()
+            pytest.fail(f"the parent did not exit within 30 s of its {ending}; its stderr:\n{parent.communicate()[1]}")
         assert _wait_until_gone(pids)
     finally:
         parent.kill()
