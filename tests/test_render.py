@@ -358,6 +358,8 @@ _PARENT_SCRIPT = """
 import os, signal, sys
 import numpy as np
 from iggan_tf.render import OpenGLRenderer, frame_layout
+# A shell's background job inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 renderer = OpenGLRenderer(16, workers=2)
 print(*renderer.worker_pids, flush=True)
 if sys.argv[1] == "kill":

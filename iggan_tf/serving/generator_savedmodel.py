@@ -11,8 +11,9 @@ Layout: `<base_dir>/<version>/`, TF Serving's base path and integer versions. Fo
 
 TF Serving signatures have no optional inputs, so thresholding is a signature of its own rather than an input
 with a default. Sample i of seed s decodes z = stateless_normal([Z], seed=[s, i], alg=philox): the same codes on
-any machine, and sample i does not depend on num_samples (its occupancy only up to float rounding). `assets/iggan_generator.json` records the resolution,
-the latent size and what the caller knows about training (dataset, flags). Rendering is not in the SavedModel.
+any machine, and sample i does not depend on num_samples (its occupancy only up to float rounding).
+`assets/iggan_generator.json` records the resolution, the latent size and what the caller knows about training
+(dataset, flags). Rendering is not in the SavedModel.
 """
 
 import datetime
