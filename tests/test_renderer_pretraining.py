@@ -90,11 +90,12 @@ def test_pretraining_lowers_l2_and_leaves_rendernet_uncompiled(examples):
     assert not rendernet.compiled
 
 
-def test_progress_log_reports_every_interval_and_the_last_step(examples):
+@pytest.mark.parametrize("steps_per_epoch", [7, 1])
+def test_progress_log_reports_every_interval_and_the_last_step(examples, steps_per_epoch):
     with mock.patch.object(renderer_pretraining.logging, "info") as info:
         renderer_pretraining.pretrain_renderer(
             make_rendernet(CONFIG), renderer_pretraining.renderer_dataset(examples, 2), steps=7,
-            callbacks=[renderer_pretraining.ProgressLog(7, every=3)], verbose=0,
+            steps_per_epoch=steps_per_epoch, callbacks=[renderer_pretraining.ProgressLog(every=3)], verbose=0,
         )
     reported = [(call.args[1], call.args[2]) for call in info.call_args_list]
     assert reported == [(3, 7), (6, 7), (7, 7)]

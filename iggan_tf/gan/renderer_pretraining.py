@@ -137,18 +137,24 @@ def pretrain_renderer(
 
 
 class ProgressLog(keras.callbacks.Callback):
-    """Logs the running L2 every `every` steps: a one-epoch fit written to a log file says nothing until it ends."""
+    """Logs the running L2 every `every` steps: a one-epoch fit written to a log file says nothing until it ends.
 
-    def __init__(self, steps: int, every: int = 100):
+    Steps are counted over the whole fit (Keras numbers batches per epoch), out of epochs x steps per epoch.
+    """
+
+    def __init__(self, every: int = 100):
         super().__init__()
-        self.steps = steps
         self.every = every
 
+    def on_train_begin(self, logs=None):
+        self.step = 0
+        self.total_steps = self.params["epochs"] * self.params["steps"]
+
     def on_train_batch_end(self, batch, logs=None):
-        step = batch + 1
-        if step % self.every == 0 or step == self.steps:
+        self.step += 1
+        if self.step % self.every == 0 or self.step == self.total_steps:
             loss = (logs or {}).get("loss", float("nan"))
-            logging.info("renderer pre-training step %d/%d: l2 %.5f", step, self.steps, loss)
+            logging.info("renderer pre-training step %d/%d: l2 %.5f", self.step, self.total_steps, loss)
 
 
 def save_renderer(directory, rendernet: keras.Model, config: RenderNetConfig, pretraining: dict) -> pathlib.Path:
@@ -204,7 +210,7 @@ def pretrain_and_save(
     )
     rendernet = make_rendernet(config)
     history = pretrain_renderer(rendernet, renderer_dataset(examples, batch_size, seed=seed), steps,
-                                callbacks=[ProgressLog(steps)], verbose=verbose)
+                                callbacks=[ProgressLog()], verbose=verbose)
     record = {"class_name": class_name, "shapes": shape_count, "views_per_shape": views_per_shape, "steps": steps,
               "final_l2": float(history["loss"][-1])}
     save_renderer(directory, rendernet, config, record)
