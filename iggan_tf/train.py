@@ -38,6 +38,7 @@ _HELP = {
     "pretrain_class": "Procedural class to pre-train R on when --pretrained_renderer is empty (paper Table 3).",
     "pretrain_shapes": "Shapes used to pre-train R.",
     "pretrain_steps": "Steps of R pre-training.",
+    "pretrain_batch_size": "Examples per step of R pre-training (default: --batch_size).",
     "render_workers": "OpenGL render worker processes.",
     "mixed_precision": "bfloat16 mixed precision for the networks (losses stay float32).",
     "seed": "Seed of latent vectors, thresholds, views and data order.",

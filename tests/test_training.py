@@ -22,7 +22,8 @@ FLAGFILES = sorted((REPOSITORY / "flags").glob("*.flags"))
 # Small enough for a 2-core CPU: a step takes well under a second once traced.
 TINY = [
     "--voxel_size=32", "--generator_width=4", "--renderer_width=2", "--renderer_projection_channels=8",
-    "--discriminator_width=4", "--batch_size=2", "--pretrain_shapes=2", "--pretrain_steps=1", "--render_workers=1",
+    "--discriminator_width=4", "--batch_size=2", "--pretrain_shapes=2", "--pretrain_steps=1", "--pretrain_batch_size=2",
+    "--render_workers=1",
     "--sample_every=0", "--eval_every=0", "--log_every=1", "--noexport",
 ]
 SMALL_DATASET = "synthetic_shapes/tub_500_64"
@@ -64,6 +65,21 @@ def test_config_rejects_bad_values_naming_the_field():
         TrainingConfig(workdir="w", dom_weight=float("nan"))
     with pytest.raises(ValueError, match="discriminator_input"):
         TrainingConfig(workdir="w", discriminator_input="photos")
+    with pytest.raises(ValueError, match="pretrain_batch_size"):
+        TrainingConfig(workdir="w", pretrain_batch_size=0)
+
+
+@pytest.mark.parametrize("pretrain_batch_size, expected", [(None, 8), (16, 16)])
+def test_renderer_pretraining_batch_defaults_to_the_gan_batch(monkeypatch, tmp_path, pretrain_batch_size, expected):
+    from iggan_tf.gan import renderer_pretraining
+    from iggan_tf.training import loop
+
+    used = {}
+    monkeypatch.setattr(renderer_pretraining, "pretrain_and_save",
+                        lambda *args, batch_size, **kwargs: used.setdefault("batch_size", batch_size))
+    config = TrainingConfig(workdir=str(tmp_path), batch_size=8, pretrain_batch_size=pretrain_batch_size)
+    loop.pretrained_rendernet(config, tmp_path, opengl_render=None)
+    assert used["batch_size"] == expected
 
 
 def test_resume_allows_longer_runs_but_not_other_networks():

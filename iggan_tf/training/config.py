@@ -58,6 +58,8 @@ class TrainingConfig:
     pretrain_class: str = "random_cubes"
     pretrain_shapes: int = 200
     pretrain_steps: int = 300
+    # None: the GAN's batch_size.
+    pretrain_batch_size: int | None = None
     render_workers: int = 2
     mixed_precision: bool = False
     seed: int = 0
@@ -87,8 +89,10 @@ class TrainingConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-        if self.online_objects is not None and self.online_objects < 1:
-            raise ValueError(f"online_objects must be >= 1 when given, got {self.online_objects}")
+        for name in ("online_objects", "pretrain_batch_size"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be an integer >= 1 when given, got {value!r}")
         for name in ("generator_learning_rate", "discriminator_learning_rate", "renderer_learning_rate"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):

@@ -88,7 +88,7 @@ def pretrained_rendernet(config: TrainingConfig, workdir: pathlib.Path, opengl_r
                  config.pretrain_class, config.pretrain_steps)
     return renderer_pretraining.pretrain_and_save(
         directory, renderer_config(config), config.pretrain_class, config.pretrain_shapes, config.pretrain_steps,
-        opengl_render, batch_size=config.batch_size, seed=config.seed, verbose=2,
+        opengl_render, batch_size=config.pretrain_batch_size or config.batch_size, seed=config.seed, verbose=2,
     )
 
 
