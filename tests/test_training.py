@@ -23,8 +23,7 @@ FLAGFILES = sorted((REPOSITORY / "flags").glob("*.flags"))
 TINY = [
     "--voxel_size=32", "--generator_width=4", "--renderer_width=2", "--renderer_projection_channels=8",
     "--discriminator_width=4", "--batch_size=2", "--pretrain_shapes=2", "--pretrain_steps=1", "--pretrain_batch_size=2",
-    "--render_workers=1",
-    "--sample_every=0", "--eval_every=0", "--log_every=1", "--noexport",
+    "--render_workers=1", "--sample_every=0", "--eval_every=0", "--log_every=1", "--noexport",
 ]
 SMALL_DATASET = "synthetic_shapes/tub_500_64"
 
