@@ -76,23 +76,21 @@ class TrainingConfig:
             raise ValueError("workdir must be a directory path, got an empty string")
         if "/" not in self.dataset:
             raise ValueError(f"dataset must be a tfds name with its config, like synthetic_shapes/tub_500_64, got {self.dataset!r}")
-        positive = (
+        at_least_one = (
             "voxel_size", "latent_dim", "generator_width", "renderer_width", "renderer_projection_channels",
             "discriminator_width", "batch_size", "train_steps", "render_workers", "checkpoint_every",
             "keep_checkpoints", "log_every", "pretrain_shapes", "pretrain_steps", "eval_samples",
+            "online_objects", "pretrain_batch_size",
         )
-        for name in positive:
+        optional = ("online_objects", "pretrain_batch_size")  # None: not given
+        minimums = {**dict.fromkeys(at_least_one, 1), "sample_every": 0, "eval_every": 0, "seed": 0}
+        for name, minimum in minimums.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        for name in ("sample_every", "eval_every", "seed"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-        for name in ("online_objects", "pretrain_batch_size"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"{name} must be an integer >= 1 when given, got {value!r}")
+            if value is None and name in optional:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                when = " when given" if name in optional else ""
+                raise ValueError(f"{name} must be an integer >= {minimum}{when}, got {value!r}")
         for name in ("generator_learning_rate", "discriminator_learning_rate", "renderer_learning_rate"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
