@@ -34,6 +34,8 @@ _HELP = {
     "dom_weight": "lambda: weight of discriminator output matching over L2 (paper: 100; 0 = no-DOM ablation).",
     "train_renderer": "Keep training R during GAN training (paper's Retrained); false = Fixed renderer.",
     "discriminator_input": "What D sees as generated images: opengl (IG-GAN) or rendernet (paper Table 2 ablation).",
+    "generator_ema_decay": "Decay of a moving average of G's weights used for samples, evaluation and export "
+                           "(not in the paper; 0: none, use G itself).",
     "pretrained_renderer": "Directory of a renderer from tools/pretrain_renderer.py; empty: pre-train in the run.",
     "pretrain_class": "Procedural class to pre-train R on when --pretrained_renderer is empty (paper Table 3).",
     "pretrain_shapes": "Shapes used to pre-train R.",

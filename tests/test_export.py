@@ -249,12 +249,15 @@ def test_export_rejects_bad_generators_metadata_and_folders(generator, tmp_path)
         export_generator(generator, tmp_path / "c", max_samples_per_request=0)
 
 
-def write_training_workdir(workdir: pathlib.Path, generator, step: int) -> None:
-    """What a training run leaves behind: config.json and a checkpoint holding the generator and the step."""
-    config = TrainingConfig(workdir=str(workdir), voxel_size=RESOLUTION, latent_dim=LATENT_SIZE, generator_width=4)
+def write_training_workdir(workdir: pathlib.Path, generator, step: int, averaged_generator=None) -> None:
+    """What a training run leaves behind: config.json and a checkpoint holding the generator (and its weight
+    average when given) and the step."""
+    config = TrainingConfig(workdir=str(workdir), voxel_size=RESOLUTION, latent_dim=LATENT_SIZE, generator_width=4,
+                            generator_ema_decay=0.999 if averaged_generator is not None else 0.0)
     workdir.mkdir(parents=True, exist_ok=True)
     workdir_config_path(workdir).write_text(config.to_json())
-    checkpoint = tf.train.Checkpoint(step=tf.Variable(step, dtype=tf.int64), generator=generator)
+    averaged = {"averaged_generator": averaged_generator} if averaged_generator is not None else {}
+    checkpoint = tf.train.Checkpoint(step=tf.Variable(step, dtype=tf.int64), generator=generator, **averaged)
     tf.train.CheckpointManager(checkpoint, workdir / "checkpoints", max_to_keep=1).save(checkpoint_number=step)
 
 
@@ -273,6 +276,16 @@ def test_iggan_export_binary_exports_the_latest_checkpoint(generator, tmp_path):
     assert exported.metadata["training"]["config"]["voxel_size"] == RESOLUTION
     z = np.random.default_rng(5).standard_normal((2, LATENT_SIZE)).astype(np.float32)
     np.testing.assert_allclose(exported.generate(z), direct_occupancy(generator, z), atol=1e-6)
+
+
+def test_a_run_with_a_weight_average_exports_the_average(generator, tmp_path):
+    averaged = make_generator(GeneratorConfig(voxel_size=RESOLUTION, latent_dim=LATENT_SIZE, width=4))
+    averaged.set_weights([weight * 0.5 for weight in generator.get_weights()])
+    write_training_workdir(tmp_path, generator, step=7, averaged_generator=averaged)
+    exported = load_generator(export_from_workdir(tmp_path))
+    z = np.random.default_rng(6).standard_normal((2, LATENT_SIZE)).astype(np.float32)
+    np.testing.assert_allclose(exported.generate(z), direct_occupancy(averaged, z), atol=1e-6)
+    assert not np.allclose(exported.generate(z), direct_occupancy(generator, z), atol=1e-3)
 
 
 def test_export_from_workdir_needs_a_config_and_a_checkpoint(generator, tmp_path):

@@ -169,6 +169,8 @@ def test_hyperparameters_default_to_the_paper():
         ({"dom_weight": -1.0}, "dom_weight"),
         ({"adam_beta_1": 1.0}, "adam_beta_1"),
         ({"train_renderer": "no"}, "train_renderer"),
+        ({"generator_ema_decay": 1.0}, "generator_ema_decay"),
+        ({"generator_ema_decay": -0.1}, "generator_ema_decay"),
     ],
 )
 def test_hyperparameters_reject_bad_values(fields, message):
@@ -285,6 +287,28 @@ def test_fixed_renderer_is_measured_but_not_updated():
     assert any(changed(before["generator"], gan.generator)) and any(changed(before["discriminator"], gan.discriminator))
     assert float(logs["r_l2"]) > 0.0 and np.isfinite(float(logs["r_dom"]))
     assert gan.renderer_optimizer.iterations.numpy() == 0
+
+
+def test_without_a_weight_average_g_itself_samples():
+    gan = make_gan()
+    assert gan.averaged_generator is None and gan.sampling_generator is gan.generator
+
+
+def test_weight_average_follows_g_with_the_warmed_up_decay():
+    gan = make_gan(Hyperparameters(generator_ema_decay=0.9))
+    assert gan.sampling_generator is gan.averaged_generator
+    initial = [weight.numpy().copy() for weight in gan.generator.weights]
+    for average, weight in zip(gan.averaged_generator.weights, initial):
+        np.testing.assert_array_equal(average.numpy(), weight)
+    for step in (1, 2):
+        previous = [average.numpy().copy() for average in gan.averaged_generator.weights]
+        gan.train_step(real_images(seed=step))
+        decay = min(0.9, (1 + step) / (10 + step))  # warm-up: 2/11, then 3/12
+        for average, old, weight in zip(gan.averaged_generator.weights, previous, gan.generator.weights):
+            np.testing.assert_allclose(average.numpy(), decay * old + (1 - decay) * weight.numpy(), rtol=1e-5, atol=1e-7)
+    # The average lags behind G: its weights, and so its shapes, differ after G has moved.
+    z = tf.random.normal([2, LATENT_DIM], seed=3)
+    assert not np.allclose(gan.averaged_generator(z, training=False), gan.generator(z, training=False))
 
 
 def test_a_non_finite_renderer_output_shows_in_the_losses():

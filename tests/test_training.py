@@ -66,6 +66,8 @@ def test_config_rejects_bad_values_naming_the_field():
         TrainingConfig(workdir="w", discriminator_input="photos")
     with pytest.raises(ValueError, match="pretrain_batch_size"):
         TrainingConfig(workdir="w", pretrain_batch_size=0)
+    with pytest.raises(ValueError, match="generator_ema_decay"):
+        TrainingConfig(workdir="w", generator_ema_decay=1.0)
 
 
 @pytest.mark.parametrize("pretrain_batch_size, expected", [(None, 8), (16, 16)])
@@ -184,6 +186,26 @@ def test_sigkill_then_the_same_command_resumes_without_losing_checkpointed_steps
     assert match and int(match.group(1)) >= killed_at
     assert latest_checkpoint_step(workdir) == target
     assert not (workdir / "renderer" / "partial.rendernet.weights.h5").exists()
+
+
+def test_a_run_with_a_weight_average_checkpoints_it_and_exports_it(tmp_path, data_dir):
+    import tensorflow as tf
+
+    from iggan_tf.serving.generator_savedmodel import load_generator
+    from iggan_tf.serving.workdir_export import restore_generator
+    from iggan_tf.training import loop
+
+    config = TrainingConfig(
+        workdir=str(tmp_path / "run"), dataset=SMALL_DATASET, data_dir=str(data_dir), generator_width=4,
+        renderer_width=2, renderer_projection_channels=8, discriminator_width=4, batch_size=2, pretrain_shapes=2,
+        pretrain_steps=1, render_workers=1, sample_every=0, train_steps=2, generator_ema_decay=0.5,
+    )
+    exported = load_generator(loop.train(config)["export_dir"])
+    averaged, *_ = restore_generator(config.workdir)
+    checkpoint = tf.train.load_checkpoint(tf.train.latest_checkpoint(str(tmp_path / "run" / "checkpoints")))
+    assert any(name.startswith("averaged_generator/") for name in checkpoint.get_variable_to_shape_map())
+    z = np.random.default_rng(0).standard_normal((2, config.latent_dim)).astype(np.float32)
+    np.testing.assert_allclose(exported.generate(z), averaged(z, training=False).numpy()[..., 0], atol=1e-6)
 
 
 def test_a_non_finite_loss_stops_training_naming_the_step_and_keeps_the_last_good_checkpoint(

@@ -25,6 +25,9 @@ class Hyperparameters:
     discriminator_input: str = "opengl"
     # Not stated in the paper: L2-only pre-training has no moving target, so it can learn faster than 2e-5.
     renderer_pretraining_learning_rate: float = 1e-4
+    # Not in the paper: decay of an exponential moving average of G's weights, which samples, evaluation and the
+    # export use (Yazici et al. 2019; Karras et al. 2018). It smooths the swings of a short GAN run. 0: none.
+    generator_ema_decay: float = 0.0
 
     def __post_init__(self):
         for name in (
@@ -36,6 +39,10 @@ class Hyperparameters:
             _check_positive(getattr(self, name), f"Hyperparameters.{name}")
         if not (_is_real(self.adam_beta_1) and 0.0 <= self.adam_beta_1 < 1.0):
             raise ValueError(f"Hyperparameters.adam_beta_1 must lie in [0, 1), got {self.adam_beta_1!r}")
+        if not (_is_real(self.generator_ema_decay) and 0.0 <= self.generator_ema_decay < 1.0):
+            raise ValueError(
+                f"Hyperparameters.generator_ema_decay must lie in [0, 1), got {self.generator_ema_decay!r}"
+            )
         if not (_is_real(self.dom_weight) and math.isfinite(self.dom_weight) and self.dom_weight >= 0.0):
             raise ValueError(f"Hyperparameters.dom_weight must be a finite number >= 0, got {self.dom_weight!r}")
         if not isinstance(self.train_renderer, bool):

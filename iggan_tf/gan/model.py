@@ -24,7 +24,7 @@ class IGGAN(keras.Model):
         [B, S, S, C] float32 in [0, 1]; not differentiable (typically a tf.py_function).
       view_sampler: (batch_size, random_generator) -> (azimuth [B], elevation [B]) in degrees, drawn from the
         dataset's camera distribution with the given tf.random.Generator.
-      hyperparameters: learning rates, lambda and the fixed-renderer switch.
+      hyperparameters: learning rates, lambda, the fixed-renderer switch and the decay of G's weight average.
       seed: seeds latent vectors, thresholds and views (None: non-deterministic); the random state is
         checkpointed with the model, so a resumed run continues the same random sequence.
     """
@@ -54,6 +54,7 @@ class IGGAN(keras.Model):
         self.view_sampler = view_sampler
         self.hyperparameters = hyperparameters
         self.latent_dim = generator.input_shape[-1]
+        self.averaged_generator = _copy_of(generator) if hyperparameters.generator_ema_decay else None
         # A tf.random.Generator (not a Keras SeedGenerator) because tf.train.Checkpoint saves its state.
         self.random_generator = (
             tf.random.Generator.from_non_deterministic_state() if seed is None else tf.random.Generator.from_seed(seed)
@@ -88,6 +89,11 @@ class IGGAN(keras.Model):
         self.renderer_optimizer.build(self.rendernet.trainable_variables)
 
     @property
+    def sampling_generator(self) -> keras.Model:
+        """The generator that samples, evaluation and the export use: G's weight average when kept, else G."""
+        return self.averaged_generator if self.averaged_generator is not None else self.generator
+
+    @property
     def metrics(self):
         return [
             self.d_loss_tracker,
@@ -120,6 +126,8 @@ class IGGAN(keras.Model):
         d_loss, real_logits, opengl_logits = self.discriminator_step(real_images, generated_images)
         r_l2, r_dom = self.renderer_step(continuous_voxels, binary_voxels, opengl_images, azimuth, elevation)
         g_loss = self.generator_step(generator_tape, continuous_voxels, azimuth, elevation)
+        if self.averaged_generator is not None:
+            self.update_averaged_generator()
 
         self.d_loss_tracker.update_state(d_loss)
         self.d_accuracy_real_tracker.update_state(losses.accuracy_on_real(real_logits))
@@ -175,6 +183,24 @@ class IGGAN(keras.Model):
         gradients = generator_tape.gradient(continuous_voxels, variables, output_gradients=voxel_gradients)
         self.generator_optimizer.apply_gradients(zip(gradients, variables))
         return g_loss
+
+    def update_averaged_generator(self) -> None:
+        """Moves the average towards G's weights (batch-norm statistics included) after G's update.
+
+        The decay ramps up as min(decay, (1 + t) / (10 + t)) over G's update count t, so the first averages
+        are not held back by the random initialization.
+        """
+        updates = tf.cast(self.generator_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.hyperparameters.generator_ema_decay, (1.0 + updates) / (10.0 + updates))
+        for average, current in zip(self.averaged_generator.weights, self.generator.weights):
+            average.assign(tf.cast(decay, average.dtype) * average + tf.cast(1.0 - decay, average.dtype) * current)
+
+
+def _copy_of(generator: keras.Model) -> keras.Model:
+    """A second generator of the same architecture that starts with G's weights."""
+    copy = keras.models.clone_model(generator)
+    copy.set_weights(generator.get_weights())
+    return copy
 
 
 def _check_networks(generator, rendernet, discriminator) -> None:

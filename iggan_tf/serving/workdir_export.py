@@ -33,8 +33,10 @@ def restore_generator(workdir) -> tuple[keras.Model, TrainingConfig, str, int]:
     finally:
         keras.config.set_dtype_policy(previous_policy)
     step = tf.Variable(0, dtype=tf.int64, name="step")
-    # Only the generator and the step are read; the other networks and optimizers in the checkpoint are skipped.
-    status = tf.train.Checkpoint(step=step, generator=generator).restore(checkpoint_path)
+    # Only the generator the run samples from (G's weight average when it kept one) and the step are read; the
+    # other networks and optimizers in the checkpoint are skipped.
+    role = "averaged_generator" if config.generator_ema_decay else "generator"
+    status = tf.train.Checkpoint(step=step, **{role: generator}).restore(checkpoint_path)
     status.expect_partial().assert_existing_objects_matched()
     return generator, config, checkpoint_path, int(step.numpy())
 

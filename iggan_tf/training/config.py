@@ -53,6 +53,8 @@ class TrainingConfig:
     dom_weight: float = 100.0
     train_renderer: bool = True
     discriminator_input: str = "opengl"
+    # Decay of the moving average of G's weights that samples, evaluation and the export use (0: none).
+    generator_ema_decay: float = 0.0
     # A directory written by tools/pretrain_renderer.py, or "" to pre-train on `pretrain_class` inside the run.
     pretrained_renderer: str = ""
     pretrain_class: str = "random_cubes"
@@ -95,6 +97,8 @@ class TrainingConfig:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        if not (0.0 <= self.generator_ema_decay < 1.0):
+            raise ValueError(f"generator_ema_decay must lie in [0, 1), got {self.generator_ema_decay!r}")
         if self.discriminator_input not in ("opengl", "rendernet"):
             raise ValueError(f"discriminator_input must be opengl or rendernet, got {self.discriminator_input!r}")
         if not (math.isfinite(self.dom_weight) and self.dom_weight >= 0):

@@ -131,6 +131,7 @@ def train(config: TrainingConfig, flags_text: str = "") -> dict:
                 dom_weight=config.dom_weight,
                 train_renderer=config.train_renderer,
                 discriminator_input=config.discriminator_input,
+                generator_ema_decay=config.generator_ema_decay,
             ),
             seed=config.seed,
         )
@@ -140,6 +141,7 @@ def train(config: TrainingConfig, flags_text: str = "") -> dict:
             step=step, generator=generator, rendernet=rendernet, discriminator=discriminator,
             generator_optimizer=model.generator_optimizer, discriminator_optimizer=model.discriminator_optimizer,
             renderer_optimizer=model.renderer_optimizer, random_generator=model.random_generator,
+            **({"averaged_generator": model.averaged_generator} if model.averaged_generator is not None else {}),
         )
         manager = tf.train.CheckpointManager(checkpoint, workdir / "checkpoints", max_to_keep=config.keep_checkpoints)
         if manager.latest_checkpoint:
@@ -175,8 +177,8 @@ def train(config: TrainingConfig, flags_text: str = "") -> dict:
                         snapshots.write(current, model, opengl_renderer, real_batch)
                     if config.eval_every and (current % config.eval_every == 0 or current == config.train_steps):
                         scores = evaluate_generator(
-                            generator, opengl_renderer, held_out.held_out_images, held_out.class_name, view_range,
-                            config.eval_samples, seed=config.seed,
+                            model.sampling_generator, opengl_renderer, held_out.held_out_images,
+                            held_out.class_name, view_range, config.eval_samples, seed=config.seed,
                         )
                         for name, value in scores.items():
                             tf.summary.scalar(f"eval/{name}", value, step=current)
@@ -195,7 +197,7 @@ def train(config: TrainingConfig, flags_text: str = "") -> dict:
     export_dir = None
     if config.export:
         export_dir = export_generator(
-            generator, workdir / "export" / "generator",
+            model.sampling_generator, workdir / "export" / "generator",
             metadata={"dataset": config.dataset, "step": int(step.numpy()), "config": dataclasses.asdict(config)},
         )
         logging.info("exported the generator to %s", export_dir)

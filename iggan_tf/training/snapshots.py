@@ -28,7 +28,7 @@ class Snapshots:
 
     def write(self, step: int, model, opengl_renderer, real_images) -> pathlib.Path:
         """Renders the fixed samples at `step`; returns the PNG path."""
-        continuous_voxels = model.generator(self.latent_vectors, training=False)
+        continuous_voxels = model.sampling_generator(self.latent_vectors, training=False)
         binary_voxels = (continuous_voxels.numpy()[..., 0] > DISPLAY_THRESHOLD)
         opengl_images = opengl_renderer.render(binary_voxels, self.azimuth, self.elevation)
         neural_images = model.rendernet(
