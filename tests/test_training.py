@@ -68,6 +68,8 @@ def test_config_rejects_bad_values_naming_the_field():
         TrainingConfig(workdir="w", pretrain_batch_size=0)
     with pytest.raises(ValueError, match="generator_ema_decay"):
         TrainingConfig(workdir="w", generator_ema_decay=1.0)
+    with pytest.raises(ValueError, match="gpu_memory_limit_mb"):
+        TrainingConfig(workdir="w", gpu_memory_limit_mb=-1)
 
 
 @pytest.mark.parametrize("pretrain_batch_size, expected", [(None, 8), (16, 16)])

@@ -37,8 +37,11 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
     # TensorFlow loads after the flags parse.
+    from iggan_tf.devices import share_gpus_with_render_workers
     from iggan_tf.evaluation.evaluate import EvaluationConfig, evaluate
     from iggan_tf.evaluation.report import markdown_report
+
+    share_gpus_with_render_workers()
 
     try:
         config = EvaluationConfig(

@@ -34,9 +34,11 @@ def main(argv):
                                  mesh_formats=tuple(FLAGS.formats))
     except ValueError as error:
         raise app.UsageError(str(error)) from None
+    from iggan_tf.devices import share_gpus_with_render_workers
     from iggan_tf.render import OpenGLRenderer
     from iggan_tf.serving.generator_savedmodel import load_generator
 
+    share_gpus_with_render_workers()
     try:
         model = load_generator(FLAGS.model)
     except ValueError as error:

@@ -20,6 +20,7 @@ RESUMABLE_CHANGES = frozenset(
         "eval_every",
         "eval_samples",
         "render_workers",
+        "gpu_memory_limit_mb",
         "export",
         "data_dir",
         "manual_dir",
@@ -63,6 +64,8 @@ class TrainingConfig:
     # None: the GAN's batch_size.
     pretrain_batch_size: int | None = None
     render_workers: int = 2
+    # TensorFlow's memory per GPU in MB; 0: it grows as needed, leaving the rest to the EGL render workers.
+    gpu_memory_limit_mb: int = 0
     mixed_precision: bool = False
     seed: int = 0
     checkpoint_every: int = 100
@@ -85,7 +88,8 @@ class TrainingConfig:
             "online_objects", "pretrain_batch_size",
         )
         optional = ("online_objects", "pretrain_batch_size")  # None: not given
-        minimums = {**dict.fromkeys(at_least_one, 1), "sample_every": 0, "eval_every": 0, "seed": 0}
+        minimums = {**dict.fromkeys(at_least_one, 1), "sample_every": 0, "eval_every": 0, "seed": 0,
+                    "gpu_memory_limit_mb": 0}
         for name, minimum in minimums.items():
             value = getattr(self, name)
             if value is None and name in optional:

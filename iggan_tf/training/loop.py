@@ -20,6 +20,7 @@ import tensorflow as tf
 import tqdm
 from absl import logging
 
+from iggan_tf.devices import share_gpus_with_render_workers
 from iggan_tf.evaluation.during_training import evaluate_generator
 from iggan_tf.evaluation.held_out_data import load_held_out_data
 from iggan_tf.gan import Hyperparameters, IGGAN, UniformViewSampler
@@ -107,6 +108,7 @@ def _sigterm_as_interrupt():
 def train(config: TrainingConfig, flags_text: str = "") -> dict:
     """Runs (or resumes) training to `config.train_steps`; returns the last logged metrics and the export dir."""
     workdir = prepare_workdir(config, flags_text)
+    share_gpus_with_render_workers(config.gpu_memory_limit_mb)
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
