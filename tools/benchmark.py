@@ -6,7 +6,8 @@ Sections: render (renders/s of the OpenGL worker pool for 64^3 binary grids into
 and of a naive per-image renderer in the same run); train (seconds per IG-GAN step at the quickstart config with
 the OpenGL renderer and with a null renderer, their ratio, peak memory); savedmodel (samples/s of the exported 64^3 generator on
 2 cores at batch 1 and 16, and seconds for `iggan-sample` to write 16 shapes with all their pictures); eval (seconds
-for `iggan-eval`'s library to score N generated 32^3 shapes against synthetic_shapes/tub_500_64, per stage).
+for `iggan-eval`'s library to score N generated 32^3 shapes against synthetic_shapes/tub_500_64, per stage); dataset
+(seconds to build a synthetic_shapes config from nothing into a fresh data dir).
 Measurements live in iggan_tf.benchmarks.
 """
 
@@ -14,11 +15,12 @@ import json
 
 from absl import app, flags
 
-from iggan_tf.benchmarks import benchmark_shapes, evaluation_throughput, render_throughput, savedmodel_throughput
+from iggan_tf.benchmarks import benchmark_shapes, dataset_build, evaluation_throughput, render_throughput
+from iggan_tf.benchmarks import savedmodel_throughput
 from iggan_tf.benchmarks import train_step
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list("sections", ["render"], "Sections to run, comma-separated: render, train, savedmodel, eval.")
+flags.DEFINE_list("sections", ["render"], "Sections to run, comma-separated: render, train, savedmodel, eval, dataset.")
 flags.DEFINE_integer("voxel_size", 64, "render, savedmodel: side N of the voxel grids.")
 flags.DEFINE_integer("image_size", 128, "render: side S of the rendered images.")
 flags.DEFINE_integer("batch_size", 64, "render: views per call of the renderer.")
@@ -37,6 +39,7 @@ flags.DEFINE_integer("savedmodel_gallery_samples", 16, "savedmodel: shapes that 
 flags.DEFINE_integer("eval_samples", 1000, "eval: generated shapes evaluated.")
 flags.DEFINE_integer("eval_chamfer_samples", 100, "eval: shapes per set for Chamfer COV/MMD/1-NNA.")
 flags.DEFINE_integer("train_steps", 10, "train: timed IG-GAN steps per renderer (after two warm-up steps).")
+flags.DEFINE_string("dataset_build", "synthetic_shapes/tub_500_128", "dataset: the synthetic_shapes config built.")
 flags.DEFINE_string("eval_data_dir", None, "eval: tfds data dir of synthetic_shapes/tub_500_64 (built if missing).")
 
 
@@ -67,8 +70,12 @@ def _train_section() -> dict:
     return train_step.measure(train_step.TrainStepBenchmark(steps=FLAGS.train_steps, seed=FLAGS.seed))
 
 
+def _dataset_section() -> dict:
+    return dataset_build.measure(dataset_build.DatasetBuildBenchmark(dataset=FLAGS.dataset_build))
+
+
 SECTIONS = {"render": _render_section, "train": _train_section, "savedmodel": _savedmodel_section,
-            "eval": _eval_section}
+            "eval": _eval_section, "dataset": _dataset_section}
 
 
 def main(argv):
