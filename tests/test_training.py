@@ -68,6 +68,8 @@ def test_config_rejects_bad_values_naming_the_field():
         TrainingConfig(workdir="w", pretrain_batch_size=0)
     with pytest.raises(ValueError, match="generator_ema_decay"):
         TrainingConfig(workdir="w", generator_ema_decay=1.0)
+    with pytest.raises(ValueError, match="renderer must be one of"):
+        TrainingConfig(workdir="w", renderer="povray")
 
 
 @pytest.mark.parametrize("pretrain_batch_size, expected", [(None, 8), (16, 16)])
@@ -88,6 +90,10 @@ def test_resume_allows_longer_runs_but_not_other_networks():
     TrainingConfig(workdir="w", train_steps=previous.train_steps * 2).check_resumable_from(previous)
     with pytest.raises(ValueError, match="--voxel_size"):
         TrainingConfig(workdir="w", voxel_size=64).check_resumable_from(previous)
+    with pytest.raises(ValueError, match="--renderer=blender differs from --renderer=pyrender"):
+        TrainingConfig(workdir="w", renderer="blender").check_resumable_from(previous)
+    with pytest.raises(ValueError, match="--shadows=False differs"):
+        TrainingConfig(workdir="w", shadows=False).check_resumable_from(previous)
 
 
 def test_flagfile_parsing_rejects_unknown_flags(tmp_path):
@@ -101,14 +107,24 @@ def test_flagfile_parsing_rejects_unknown_flags(tmp_path):
 
 
 def test_config_round_trips_through_json():
-    config = TrainingConfig(workdir="w", online_views=True, online_objects=3, data_dir="/data")
+    config = TrainingConfig(workdir="w", online_views=True, online_objects=3, data_dir="/data", renderer="blender",
+                            shadows=False)
     assert TrainingConfig.from_json(config.to_json()) == config
+    assert TrainingConfig(workdir="w").renderer == "pyrender" and TrainingConfig(workdir="w").shadows
+
+
+def test_flagfile_renderer_and_shadows_parse(tmp_path):
+    path = tmp_path / "blender.flags"
+    path.write_text("--renderer=blender\n--noshadows\n")
+    config = config_from_flagfile(path)
+    assert (config.renderer, config.shadows) == ("blender", False)
 
 
 @pytest.mark.parametrize(
     "arguments, flag",
     [(["--batch_size=0"], "batch_size"), (["--generator_learning_rate=-1"], "generator_learning_rate"),
-     (["--discriminator_input=photos"], "discriminator_input"), (["--dataset=tubs"], "dataset")],
+     (["--discriminator_input=photos"], "discriminator_input"), (["--dataset=tubs"], "dataset"),
+     (["--renderer=povray"], "--renderer=povray: value should be one of <pyrender")],
 )
 def test_invalid_flags_fail_before_training_naming_the_flag(tmp_path, arguments, flag):
     result = subprocess.run(train_command(tmp_path / "run", *arguments), capture_output=True, text=True,
@@ -116,6 +132,16 @@ def test_invalid_flags_fail_before_training_naming_the_flag(tmp_path, arguments,
     assert result.returncode != 0
     assert flag in result.stderr
     assert not (tmp_path / "run").exists()  # nothing was started
+
+
+def test_a_dataset_of_another_renderer_is_refused_before_anything_is_rendered_or_recorded(tmp_path):
+    from iggan_tf.training import loop
+
+    config = TrainingConfig(workdir=str(tmp_path / "run"), dataset=SMALL_DATASET, data_dir=str(tmp_path / "tfds"),
+                            renderer="blender")
+    with pytest.raises(ValueError, match=f"--renderer=blender --shadows but {SMALL_DATASET} was rendered by pyrender"):
+        loop.train(config)
+    assert not (tmp_path / "run").exists() and not list(tmp_path.rglob("*.tfrecord*"))
 
 
 def test_flagfiles_hold_valid_configs_of_known_datasets():

@@ -156,5 +156,6 @@ def render_metadata(setting: Setting, image_size: int, renderer: str, shadows: b
         "elevation_range": list(setting.view_range.elevation),
         "renderer": renderer,
         "shadows": shadows,
-        "images": f"binary voxels meshed by marching cubes, rendered {rendering_words(renderer, shadows)}, paper lighting",
+        "images": f"binary voxels meshed by marching cubes, rendered {rendering_words(renderer, shadows)}, "
+                  "paper lighting",
     }

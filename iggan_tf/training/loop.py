@@ -106,15 +106,19 @@ def _sigterm_as_interrupt():
 
 def train(config: TrainingConfig, flags_text: str = "") -> dict:
     """Runs (or resumes) training to `config.train_steps`; returns the last logged metrics and the export dir."""
+    # A dataset drawn by another renderer is refused before the workdir records this run.
+    builder = real_images.load_builder(
+        config.dataset, config.data_dir, config.manual_dir, config.renderer, config.shadows
+    )
     workdir = prepare_workdir(config, flags_text)
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    builder = real_images.load_builder(config.dataset, config.data_dir, config.manual_dir)
     real_images.check_image_size(builder, config.image_size)
     view_range = real_images.view_range_of(builder)
 
-    with OpenGLRenderer(config.image_size, workers=config.render_workers) as opengl_renderer, _sigterm_as_interrupt():
+    with OpenGLRenderer(config.image_size, workers=config.render_workers, renderer=config.renderer,
+                        shadows=config.shadows) as opengl_renderer, _sigterm_as_interrupt():
         opengl_render = opengl_render_function(opengl_renderer)
         if config.online_views:
             dataset = real_images.online_view_batches(builder, config, opengl_render)
