@@ -85,6 +85,20 @@ def test_renderer_pretraining_batch_defaults_to_the_gan_batch(monkeypatch, tmp_p
     assert used["batch_size"] == expected
 
 
+def test_a_pretrained_renderer_of_another_renderer_is_refused(tmp_path):
+    from iggan_tf.gan import renderer_pretraining
+    from iggan_tf.nets import make_rendernet
+    from iggan_tf.training import loop
+
+    config = TrainingConfig(workdir=str(tmp_path), renderer_width=2, renderer_projection_channels=8,
+                            pretrained_renderer=str(tmp_path / "renderer"))
+    rendernet_config = loop.renderer_config(config)
+    renderer_pretraining.save_renderer(tmp_path / "renderer", make_rendernet(rendernet_config), rendernet_config,
+                                       {"renderer": "blender", "shadows": True})
+    with pytest.raises(ValueError, match="--renderer=pyrender --shadows but the pre-trained renderer"):
+        loop.pretrained_rendernet(config, tmp_path, opengl_render=None)
+
+
 def test_resume_allows_longer_runs_but_not_other_networks():
     previous = TrainingConfig(workdir="w")
     TrainingConfig(workdir="w", train_steps=previous.train_steps * 2).check_resumable_from(previous)

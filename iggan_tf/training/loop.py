@@ -83,12 +83,14 @@ def pretrained_rendernet(config: TrainingConfig, workdir: pathlib.Path, opengl_r
                 f"--pretrained_renderer {directory} was built as {saved.config}, but the flags ask for "
                 f"{renderer_config(config)}"
             )
+        renderer_pretraining.check_imitates(saved, directory, config.renderer, config.shadows)
         return saved.rendernet
     logging.info("pre-training the neural renderer on %d %s shapes for %d steps", config.pretrain_shapes,
                  config.pretrain_class, config.pretrain_steps)
     return renderer_pretraining.pretrain_and_save(
         directory, renderer_config(config), config.pretrain_class, config.pretrain_shapes, config.pretrain_steps,
         opengl_render, batch_size=config.pretrain_batch_size or config.batch_size, seed=config.seed, verbose=2,
+        renderer=config.renderer, shadows=config.shadows,
     )
 
 
