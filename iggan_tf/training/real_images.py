@@ -11,7 +11,11 @@ from iggan_tf.geometry.cameras import ViewRange
 
 
 def load_builder(
-    dataset: str, data_dir: str | None, manual_dir: str | None = None, renderer: str | None = None, shadows: bool = True
+    dataset: str,
+    data_dir: str | None,
+    manual_dir: str | None = None,
+    renderer: str | None = None,
+    shadows: bool = True,
 ) -> tfds.core.DatasetBuilder:
     """The tfds builder of `dataset` (e.g. synthetic_shapes/tub_500_64), prepared on first use (renders once).
 
@@ -67,7 +71,8 @@ def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render
     """Paper's Unlimited setting: each training object of the dataset, seen from a new random view every epoch.
 
     The objects are the dataset's own (its class, its train split, at its voxel resolution); images are
-    rendered online by `opengl_render` (the OpenGL pool's tf.py_function bridge).
+    rendered online by `opengl_render` (the OpenGL pool's tf.py_function bridge), the run's renderer, which
+    load_builder has checked to be the one that drew the dataset.
     """
     from iggan_tf.datasets import online_views
 
