@@ -11,6 +11,7 @@ import sys
 
 from absl import app, flags, logging
 
+from iggan_tf.render.backends import RENDERER_NAMES
 from iggan_tf.training.config import TrainingConfig, check_workdir
 
 _HELP = {
@@ -41,6 +42,9 @@ _HELP = {
     "pretrain_shapes": "Shapes used to pre-train R.",
     "pretrain_steps": "Steps of R pre-training.",
     "pretrain_batch_size": "Examples per step of R pre-training (default: --batch_size).",
+    "renderer": "Off-the-shelf renderer drawing generated shapes; the dataset must be drawn by it too "
+                "(configs <name>_<renderer>, e.g. synthetic_shapes/tub_500_64_blender).",
+    "shadows": "Let the renderer cast shadows; the dataset must agree (configs <name>_noshadows without).",
     "render_workers": "OpenGL render worker processes.",
     "gpu_memory_limit_mb": "TensorFlow's memory per GPU in MB (0: grow as needed); the rest is left to the EGL "
                            "render workers on the same GPU.",
@@ -56,12 +60,18 @@ _HELP = {
 }
 
 
+# String fields whose flag accepts only these values.
+_CHOICES = {"renderer": RENDERER_NAMES}
+
+
 def _define_flags() -> None:
     """One absl flag per TrainingConfig field, with the dataclass default."""
     for field in dataclasses.fields(TrainingConfig):
         default = None if field.default is dataclasses.MISSING else field.default
         help_text = _HELP[field.name]
-        if field.type is bool:
+        if field.name in _CHOICES:
+            flags.DEFINE_enum(field.name, default, _CHOICES[field.name], help_text)
+        elif field.type is bool:
             flags.DEFINE_boolean(field.name, default, help_text)
         elif field.type in (int, int | None):
             flags.DEFINE_integer(field.name, default, help_text)

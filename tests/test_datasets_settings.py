@@ -18,6 +18,14 @@ def test_paper_settings_follow_section_4_2():
     assert settings.config_name("tub", "500", 128) == "tub_500_128"
 
 
+def test_config_names_and_metadata_say_which_renderer_drew_the_images():
+    assert settings.config_name("tub", "500", 64, "blender") == "tub_500_64_blender"
+    assert settings.config_name("tub", "500", 64, "pyrender", shadows=False) == "tub_500_64_noshadows"
+    metadata = settings.render_metadata(settings.paper_setting("500", "tub"), 64, "blender", False)
+    assert metadata["renderer"] == "blender" and metadata["shadows"] is False
+    assert "blender without shadows" in metadata["images"]
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -27,6 +35,8 @@ def test_paper_settings_follow_section_4_2():
         (lambda: settings.Setting("x", 0, 1, None, cameras.FULL_TURN_HIGH), "train_objects"),
         (lambda: settings.Setting("x", 5, 0, None, cameras.FULL_TURN_HIGH), "views_per_object"),
         (lambda: splits.split_of("a", 1.5), "held_out_fraction"),
+        (lambda: settings.config_name("tub", "500", 64, "povray"), "renderer must be one of"),
+        (lambda: settings.render_metadata(settings.paper_setting("500", "tub"), 64, "pyrender", "yes"), "shadows"),
     ],
 )
 def test_bad_settings_are_named(call, message):

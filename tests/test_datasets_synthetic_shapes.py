@@ -16,6 +16,7 @@ from iggan_tf.datasets import settings, splits, synthetic_collection
 from iggan_tf.datasets.synthetic_shapes import synthetic_shapes_dataset_builder as synthetic_shapes
 from iggan_tf.geometry import cameras
 from iggan_tf.render import OpenGLRenderer
+from iggan_tf.render.backends import RENDERER_NAMES
 from iggan_tf.shapes import CLASS_NAMES
 
 IMAGE_SIZE = 64
@@ -54,7 +55,9 @@ def test_configs_cover_every_class_and_paper_setting():
         for setting_name in ("500", "one_per_model", "unlimited"):
             for size in (64, 128):
                 assert f"{class_name}_{setting_name}_{size}" in configs
-    assert {name for name in configs if "_lvp_" in name} == {"chair_lvp_64", "chair_lvp_128"}
+    assert {name for name in configs if "_lvp_" in name and name.endswith(("_64", "_128"))} == {
+        "chair_lvp_64", "chair_lvp_128"
+    }
     tubs = configs["tub_one_per_model_128"]
     assert tubs.setting.views_per_object == 4 and tubs.voxel_resolution == 64
     assert configs["chair_500_64"].voxel_resolution == 32 and configs["chair_500_64"].setting.train_objects == 500
@@ -68,6 +71,18 @@ def test_configs_cover_every_class_and_paper_setting():
     # Held out: 10 % of the whole collection; the 500 setting asks for 100, tubs have only 95.
     assert metadata["test_objects"] == 753
     assert synthetic_shapes.Builder(config="chair_500_64", data_dir="/nonexistent").info.metadata["test_objects"] == 100
+    assert metadata["renderer"] == "pyrender" and metadata["shadows"] is True
+
+
+def test_every_renderer_has_its_configs_recorded_in_the_metadata():
+    configs = {config.name: config for config in synthetic_shapes.Builder.BUILDER_CONFIGS}
+    for renderer in RENDERER_NAMES:
+        for shadows in (True, False):
+            name = settings.config_name("tub", "500", 64, renderer, shadows)
+            assert (configs[name].renderer, configs[name].shadows) == (renderer, shadows)
+            metadata = synthetic_shapes.Builder(config=name, data_dir="/nonexistent").info.metadata
+            assert (metadata["renderer"], metadata["shadows"]) == (renderer, shadows)
+    assert str(synthetic_shapes.Builder(config="tub_500_64", data_dir="/nonexistent").info.version) == "2.0.0"
     assert synthetic_shapes.Builder(config="tub_500_128", data_dir="/nonexistent").info.metadata["test_objects"] == 95
 
 
@@ -144,6 +159,10 @@ def test_shape_ids_are_validated():
     with pytest.raises(ValueError, match="class_name"):
         synthetic_shapes.SyntheticShapesConfig(
             class_name="sofa", setting=settings.paper_setting("500", "couch"), image_size=64
+        )
+    with pytest.raises(ValueError, match="renderer must be one of"):
+        synthetic_shapes.SyntheticShapesConfig(
+            class_name="couch", setting=settings.paper_setting("500", "couch"), image_size=64, renderer="povray"
         )
 
 

@@ -69,6 +69,7 @@ def test_eval_binary_writes_every_score_with_its_counts_and_the_network_hash(wor
     record = json.loads((workdir / "eval" / "eval.json").read_text())
     sha256 = load_feature_network().sha256
     assert record["feature_network_sha256"] == sha256
+    assert record["renderer"] == {"name": "pyrender", "shadows": True}  # the run's
     assert record["dataset"] == DATASET and record["held_out"] == {
         "split": "test", "images": 8, "shapes": 8, "ground_truth": True}
     assert list(record["rows"]) == ["generated", "real", "untrained"]
@@ -94,6 +95,7 @@ def test_eval_binary_writes_every_score_with_its_counts_and_the_network_hash(wor
     markdown = (workdir / "eval" / "eval.md").read_text()
     assert sha256 in markdown and "| FID ↓ |" in markdown and "real (floor)" in markdown
     assert "(N=12 vs 8)" in markdown
+    assert "rendered by pyrender with shadows" in markdown
 
 
 def test_model_flag_evaluates_a_savedmodel_into_the_output_dir(workdir, tmp_path):
@@ -147,6 +149,17 @@ def test_a_generator_at_another_resolution_is_refused(data_dir, tmp_path):
         evaluate(EvaluationConfig(model=str(model), output_dir=str(tmp_path), data_dir=data_dir, num_samples=4))
 
 
+@pytest.mark.parametrize("renderer, shadows", [("blender", None), (None, False)])
+def test_a_renderer_other_than_the_datasets_is_refused_naming_both(workdir, tmp_path, renderer, shadows):
+    with pytest.raises(ValueError, match=f"but {DATASET} was rendered by pyrender with shadows; choose "
+                                         "--renderer=pyrender --shadows"):
+        evaluate(EvaluationConfig(workdir=str(workdir), output_dir=str(tmp_path), num_samples=4, render_workers=1,
+                                  renderer=renderer, shadows=shadows))
+    assert not (tmp_path / "eval.json").exists()
+    with pytest.raises(ValueError, match="renderer must be one of"):
+        EvaluationConfig(workdir="w", renderer="povray")
+
+
 def test_the_binary_reports_a_bad_flag_by_name(tmp_path):
     repository = str(pathlib.Path(__file__).resolve().parent.parent)
     python_path = os.pathsep.join(filter(None, [repository, os.environ.get("PYTHONPATH")]))
@@ -156,3 +169,10 @@ def test_the_binary_reports_a_bad_flag_by_name(tmp_path):
          "--num_samples=1"], capture_output=True, text=True, timeout=120, env=environment)
     assert result.returncode != 0
     assert "num_samples must be an integer >= 2" in result.stderr
+
+
+def test_the_renderer_flag_takes_only_registered_renderers():
+    from absl import flags
+
+    with flagsaver.flagsaver(), pytest.raises(flags.IllegalFlagValueError, match="should be one of <pyrender"):
+        eval_main.FLAGS(["iggan-eval", "--renderer=povray"])

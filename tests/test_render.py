@@ -280,6 +280,8 @@ def test_bad_meshes_and_settings_raise_value_errors_naming_the_argument(renderer
         ({"image_size": 32, "lights": [1.0, 0.0, 0.0]}, "lights"),
         ({"image_size": 32, "ambient": 0.0}, "ambient"),
         ({"image_size": 32, "light_intensity": -1.0}, "light_intensity"),
+        ({"image_size": 32, "renderer": "povray"}, "renderer must be one of pyrender, .*blender"),
+        ({"image_size": 32, "shadows": "yes"}, "shadows"),
     ):
         with pytest.raises(ValueError, match=name):
             OpenGLRenderer(**settings)

@@ -131,3 +131,21 @@ def test_save_rejects_a_renderer_of_another_config(tmp_path):
 def test_load_names_the_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="rendernet.json"):
         renderer_pretraining.load_renderer(tmp_path)
+
+
+def test_a_pretrained_renderer_records_what_it_imitates_and_refuses_another_renderer(tmp_path):
+    # Training itself is tested above; here only what the record says matters.
+    with mock.patch.object(renderer_pretraining, "pretrain_renderer", return_value={"loss": [0.25]}):
+        renderer_pretraining.pretrain_and_save(
+            tmp_path / "renderer", CONFIG, "random_cubes", 2, 1, silhouette_render, views_per_shape=1, batch_size=2,
+            renderer="blender", shadows=False,
+        )
+    saved = renderer_pretraining.load_renderer(tmp_path / "renderer")
+    assert (saved.pretraining["renderer"], saved.pretraining["shadows"]) == ("blender", False)
+    renderer_pretraining.check_imitates(saved, tmp_path / "renderer", "blender", False)
+    with pytest.raises(ValueError, match="--renderer=pyrender --shadows but the pre-trained renderer .* imitates "
+                                         "renders by blender without shadows"):
+        renderer_pretraining.check_imitates(saved, tmp_path / "renderer", "pyrender", True)
+    # A record from before renderers had names says nothing to check.
+    unnamed = renderer_pretraining.SavedRenderer(saved.rendernet, CONFIG, {"class_name": "random_cubes"})
+    renderer_pretraining.check_imitates(unnamed, tmp_path / "renderer", "pyrender", True)

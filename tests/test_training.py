@@ -70,6 +70,8 @@ def test_config_rejects_bad_values_naming_the_field():
         TrainingConfig(workdir="w", generator_ema_decay=1.0)
     with pytest.raises(ValueError, match="gpu_memory_limit_mb"):
         TrainingConfig(workdir="w", gpu_memory_limit_mb=-1)
+    with pytest.raises(ValueError, match="renderer must be one of"):
+        TrainingConfig(workdir="w", renderer="povray")
 
 
 @pytest.mark.parametrize("pretrain_batch_size, expected", [(None, 8), (16, 16)])
@@ -85,11 +87,29 @@ def test_renderer_pretraining_batch_defaults_to_the_gan_batch(monkeypatch, tmp_p
     assert used["batch_size"] == expected
 
 
+def test_a_pretrained_renderer_of_another_renderer_is_refused(tmp_path):
+    from iggan_tf.gan import renderer_pretraining
+    from iggan_tf.nets import make_rendernet
+    from iggan_tf.training import loop
+
+    config = TrainingConfig(workdir=str(tmp_path), renderer_width=2, renderer_projection_channels=8,
+                            pretrained_renderer=str(tmp_path / "renderer"))
+    rendernet_config = loop.renderer_config(config)
+    renderer_pretraining.save_renderer(tmp_path / "renderer", make_rendernet(rendernet_config), rendernet_config,
+                                       {"renderer": "blender", "shadows": True})
+    with pytest.raises(ValueError, match="--renderer=pyrender --shadows but the pre-trained renderer"):
+        loop.pretrained_rendernet(config, tmp_path, opengl_render=None)
+
+
 def test_resume_allows_longer_runs_but_not_other_networks():
     previous = TrainingConfig(workdir="w")
     TrainingConfig(workdir="w", train_steps=previous.train_steps * 2).check_resumable_from(previous)
     with pytest.raises(ValueError, match="--voxel_size"):
         TrainingConfig(workdir="w", voxel_size=64).check_resumable_from(previous)
+    with pytest.raises(ValueError, match="--renderer=blender differs from --renderer=pyrender"):
+        TrainingConfig(workdir="w", renderer="blender").check_resumable_from(previous)
+    with pytest.raises(ValueError, match="--shadows=False differs"):
+        TrainingConfig(workdir="w", shadows=False).check_resumable_from(previous)
 
 
 def test_flagfile_parsing_rejects_unknown_flags(tmp_path):
@@ -103,14 +123,24 @@ def test_flagfile_parsing_rejects_unknown_flags(tmp_path):
 
 
 def test_config_round_trips_through_json():
-    config = TrainingConfig(workdir="w", online_views=True, online_objects=3, data_dir="/data")
+    config = TrainingConfig(workdir="w", online_views=True, online_objects=3, data_dir="/data", renderer="blender",
+                            shadows=False)
     assert TrainingConfig.from_json(config.to_json()) == config
+    assert TrainingConfig(workdir="w").renderer == "pyrender" and TrainingConfig(workdir="w").shadows
+
+
+def test_flagfile_renderer_and_shadows_parse(tmp_path):
+    path = tmp_path / "blender.flags"
+    path.write_text("--renderer=blender\n--noshadows\n")
+    config = config_from_flagfile(path)
+    assert (config.renderer, config.shadows) == ("blender", False)
 
 
 @pytest.mark.parametrize(
     "arguments, flag",
     [(["--batch_size=0"], "batch_size"), (["--generator_learning_rate=-1"], "generator_learning_rate"),
-     (["--discriminator_input=photos"], "discriminator_input"), (["--dataset=tubs"], "dataset")],
+     (["--discriminator_input=photos"], "discriminator_input"), (["--dataset=tubs"], "dataset"),
+     (["--renderer=povray"], "--renderer=povray: value should be one of <pyrender")],
 )
 def test_invalid_flags_fail_before_training_naming_the_flag(tmp_path, arguments, flag):
     result = subprocess.run(train_command(tmp_path / "run", *arguments), capture_output=True, text=True,
@@ -118,6 +148,16 @@ def test_invalid_flags_fail_before_training_naming_the_flag(tmp_path, arguments,
     assert result.returncode != 0
     assert flag in result.stderr
     assert not (tmp_path / "run").exists()  # nothing was started
+
+
+def test_a_dataset_of_another_renderer_is_refused_before_anything_is_rendered_or_recorded(tmp_path):
+    from iggan_tf.training import loop
+
+    config = TrainingConfig(workdir=str(tmp_path / "run"), dataset=SMALL_DATASET, data_dir=str(tmp_path / "tfds"),
+                            renderer="blender")
+    with pytest.raises(ValueError, match=f"--renderer=blender --shadows but {SMALL_DATASET} was rendered by pyrender"):
+        loop.train(config)
+    assert not (tmp_path / "run").exists() and not list(tmp_path.rglob("*.tfrecord*"))
 
 
 def test_flagfiles_hold_valid_configs_of_known_datasets():

@@ -69,7 +69,7 @@ def unlimited_views(
 
     Every epoch visits each object once in a new order and from a new uniformly drawn view in `view_range`;
     `render(binary_voxels bool [B, N, N, N], azimuth, elevation)` draws the images (the OpenGL renderer's
-    tf.py_function bridge). `epochs=None` repeats forever. A batch may span two epochs; the stream's last
+    tf.py_function bridge, of the renderer that drew the stored dataset these objects come from). `epochs=None` repeats forever. A batch may span two epochs; the stream's last
     incomplete batch is dropped so that every batch has the static size B.
     """
     packed = np.asarray(packed_voxels)

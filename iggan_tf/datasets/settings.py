@@ -1,12 +1,14 @@
 """The paper's dataset settings (Section 4.2): how many objects, how many views of each, from which cameras.
 
 Shared by the `synthetic_shapes` and `shapenet_renders` builders and by the online unlimited-views pipeline,
-so that a setting name means the same data everywhere. numpy only.
+so that a setting name means the same data everywhere; also which off-the-shelf renderer drew a dataset
+(`iggan_tf.render.backends`). numpy only.
 """
 
 import dataclasses
 
 from iggan_tf.geometry import cameras
+from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
 
 # CPU scale (32^3 voxels, 64^2 images) and paper scale (64^3 voxels, 128^2 images).
 IMAGE_SIZES = (64, 128)
@@ -26,6 +28,15 @@ STORED_UNLIMITED_VIEWS = 20
 HELD_OUT_FRACTION = 0.1
 # The 500 setting holds out this many objects for evaluation.
 HELD_OUT_OBJECTS_OF_500 = 100
+
+# Version of the rendered datasets (synthetic_shapes, shapenet_renders): a change of their images is a new version.
+RENDERS_VERSION = "2.0.0"
+RENDERS_RELEASE_NOTES = {
+    "1.0.0": "Initial release.",
+    "2.0.0": "Images are drawn by a named renderer (config fields `renderer` and `shadows`, recorded in the metadata; "
+             "configs `<name>_<renderer>` and `<name>_noshadows`). The default, pyrender, now lights with its own "
+             "directional lights, standard shader and shadows, so images differ from 1.0.0.",
+}
 
 
 def check_image_size(image_size) -> int:
@@ -93,25 +104,48 @@ def paper_setting(setting_name: str, class_name: str) -> Setting:
     )
 
 
+def check_renderer(renderer, shadows) -> None:
+    """ValueError unless `renderer` is a name of the renderer registry and `shadows` a bool."""
+    if renderer not in RENDERER_NAMES:
+        raise ValueError(f"renderer must be one of {RENDERER_NAMES}, got {renderer!r}")
+    if not isinstance(shadows, bool):
+        raise ValueError(f"shadows must be True or False, got {shadows!r}")
+
+
+def rendering_words(renderer: str, shadows: bool) -> str:
+    """`renderer` and `shadows` in words, e.g. "by pyrender with shadows", for descriptions."""
+    return f"by {renderer} {'with' if shadows else 'without'} shadows"
+
+
 def paper_configs(make_config, class_names) -> list:
-    """One builder config per class, paper setting and image size (the lvp setting for LVP_CLASSES only), made by
-    `make_config(class_name=..., setting=..., image_size=...)`."""
+    """One builder config per class, paper setting, image size, renderer and shadows choice (the lvp setting for
+    LVP_CLASSES only), made by `make_config(class_name=..., setting=..., image_size=..., renderer=..., shadows=...)`."""
     return [
-        make_config(class_name=class_name, setting=paper_setting(setting_name, class_name), image_size=image_size)
+        make_config(class_name=class_name, setting=paper_setting(setting_name, class_name), image_size=image_size,
+                    renderer=renderer, shadows=shadows)
         for class_name in class_names
         for setting_name in SETTING_NAMES
         if setting_name != "lvp" or class_name in LVP_CLASSES
         for image_size in IMAGE_SIZES
+        for renderer in RENDERER_NAMES
+        for shadows in (True, False)
     ]
 
 
-def config_name(class_name: str, setting_name: str, image_size: int) -> str:
-    """Name of the builder config for one class, setting and image size, e.g. `tub_500_128`."""
-    return f"{class_name}_{setting_name}_{image_size}"
+def config_name(
+    class_name: str, setting_name: str, image_size: int, renderer: str = DEFAULT_RENDERER, shadows: bool = True
+) -> str:
+    """Name of the builder config for one class, setting, image size and renderer, e.g. `tub_500_128` (the default
+    renderer with shadows), `tub_500_64_blender`, `tub_500_64_noshadows`."""
+    check_renderer(renderer, shadows)
+    suffix = ("" if renderer == DEFAULT_RENDERER else f"_{renderer}") + ("" if shadows else "_noshadows")
+    return f"{class_name}_{setting_name}_{image_size}{suffix}"
 
 
-def render_metadata(setting: Setting, image_size: int) -> dict:
-    """What a rendered dataset records about how its images were made (tfds metadata, JSON-ready)."""
+def render_metadata(setting: Setting, image_size: int, renderer: str, shadows: bool) -> dict:
+    """What a rendered dataset records about how its images were made (tfds metadata, JSON-ready); `renderer` and
+    `shadows` are what iggan_tf.datasets.dataset_renderer checks runs against."""
+    check_renderer(renderer, shadows)
     return {
         "setting": setting.name,
         "image_size": image_size,
@@ -120,5 +154,8 @@ def render_metadata(setting: Setting, image_size: int) -> dict:
         "views_per_test_object": 1,
         "azimuth_range": list(setting.view_range.azimuth),
         "elevation_range": list(setting.view_range.elevation),
-        "images": "OpenGL (pyrender) renders of the binary voxels meshed by marching cubes, paper lighting",
+        "renderer": renderer,
+        "shadows": shadows,
+        "images": f"binary voxels meshed by marching cubes, rendered {rendering_words(renderer, shadows)}, "
+                  "paper lighting",
     }

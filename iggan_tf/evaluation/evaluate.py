@@ -5,7 +5,7 @@ Rows: `generated` (samples of the SavedModel), and on request `real` (the datase
 of generated ones: what a perfect generator scores against the same held-out set at the same N, the floor)
 and `untrained` (a freshly initialized generator of the same architecture: the ceiling). Every row's shapes
 are rendered once each from the same seeded draw of the dataset's camera distribution through the OpenGL
-pool, and scored by iggan_tf.evaluation.scores.
+pool (the run's renderer, which must be the dataset's), and scored by iggan_tf.evaluation.scores.
 """
 
 import dataclasses
@@ -22,6 +22,7 @@ from iggan_tf.evaluation.held_out_data import HeldOutData, load_held_out_data
 from iggan_tf.metrics.feature_network import SHAPENET_PREFIX, load_feature_network
 from iggan_tf.nets import GeneratorConfig, make_generator
 from iggan_tf.render import OpenGLRenderer
+from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
 from iggan_tf.serving.generator_savedmodel import GeneratorSavedModel, load_generator, resolve_model_dir
 from iggan_tf.training.config import TrainingConfig, workdir_config_path
 
@@ -51,6 +52,8 @@ class EvaluationConfig:
     seed: int = 0
     render_workers: int | None = None
     feature_network: str | None = None  # weights file; None: the shipped network
+    renderer: str | None = None  # None: the run's --renderer (or the default renderer when the run is unknown)
+    shadows: bool | None = None  # None: the run's --shadows (or True)
 
     def __post_init__(self):
         if (self.workdir is None) == (self.model is None):
@@ -66,6 +69,8 @@ class EvaluationConfig:
         for name in ("max_held_out", "shape_samples", "render_workers"):
             if getattr(self, name) is not None:
                 candidates.check_count(name, getattr(self, name), minimum=2 if name != "render_workers" else 1)
+        if self.renderer is not None and self.renderer not in RENDERER_NAMES:
+            raise ValueError(f"renderer must be one of {RENDERER_NAMES}, got {self.renderer!r}")
         unknown = [row for row in self.reference if row not in candidates.REFERENCE_ROWS]
         if unknown or len(set(self.reference)) != len(self.reference):
             raise ValueError(
@@ -140,8 +145,11 @@ def evaluate(config: EvaluationConfig) -> dict:
     generator = source.generator
     output_dir = pathlib.Path(config.output_dir or pathlib.Path(config.workdir) / "eval")
     feature_network = load_feature_network(config.feature_network)
+    renderer_name = config.renderer or source.training.get("renderer", DEFAULT_RENDERER)
+    shadows = source.training.get("shadows", True) if config.shadows is None else config.shadows
     data = load_held_out_data(source.dataset, config.data_dir or source.training.get("data_dir"),
-                              config.manual_dir or source.training.get("manual_dir"), config.max_held_out)
+                              config.manual_dir or source.training.get("manual_dir"), config.max_held_out,
+                              renderer=renderer_name, shadows=shadows)
     if generator.resolution != data.voxel_resolution:
         raise ValueError(f"the model generates {generator.resolution}^3 voxels but {data.dataset} has "
                          f"{data.voxel_resolution}^3 shapes; evaluate it on the dataset of its own scale (dataset)")
@@ -156,7 +164,8 @@ def evaluate(config: EvaluationConfig) -> dict:
             *_untrained_decoder(source, config.seed), config.num_samples, config.seed)
 
     rows = {}
-    with OpenGLRenderer(data.image_size, workers=config.render_workers) as renderer:
+    with OpenGLRenderer(data.image_size, workers=config.render_workers, renderer=renderer_name,
+                        shadows=shadows) as renderer:
         for row, make_voxels in rows_voxels.items():
             seconds = _Stopwatch()
             voxels = seconds.time("shapes", make_voxels)
@@ -184,13 +193,14 @@ def evaluate(config: EvaluationConfig) -> dict:
         "binarization_threshold": candidates.BINARIZATION_THRESHOLD,
         "image_size": data.image_size,
         "voxel_resolution": data.voxel_resolution,
+        "renderer": {"name": renderer_name, "shadows": shadows},
         "view_range": {"azimuth": list(data.view_range.azimuth), "elevation": list(data.view_range.elevation)},
         "held_out": {"split": "test", "images": int(len(data.held_out_images)),
                      "shapes": len(data.held_out_shape_ids), "ground_truth": data.has_ground_truth},
         "settings": {name: getattr(config, name) for name in (
             "num_samples", "max_held_out", "shape_samples", "chamfer_samples", "chamfer_points", "kid_subset_size",
             "kid_subsets", "seed")} | {"reference": list(config.reference)},
-        "notes": _notes(config, data, rows),
+        "notes": _notes(config, data, rows, renderer_name),
         "rows": rows,
         "seconds": round(time.monotonic() - started, 1),
     }
@@ -214,8 +224,11 @@ class _Stopwatch:
         return result
 
 
-def _notes(config: EvaluationConfig, data: HeldOutData, rows: dict) -> list:
+def _notes(config: EvaluationConfig, data: HeldOutData, rows: dict, renderer_name: str) -> list:
     notes = [f"rows: {', '.join(rows)}; each shape is rendered once, from the same seeded views in every row"]
+    if renderer_name != DEFAULT_RENDERER:
+        notes.append(f"renderer: {renderer_name}, as the dataset; the feature network's classes were learnt from "
+                     f"{DEFAULT_RENDERER} renders")
     if "real" in rows:
         notes.append("real: the dataset's training shapes (cycled when fewer than num_samples) in place of generated "
                      "ones, scored against the same held-out set: the floor a perfect generator reaches")

@@ -55,11 +55,13 @@ def _distinct(shape_ids) -> tuple:
 
 
 def load_held_out_data(dataset: str, data_dir: str | None = None, manual_dir: str | None = None,
-                       max_held_out: int | None = None) -> HeldOutData:
+                       max_held_out: int | None = None, renderer: str | None = None,
+                       shadows: bool = True) -> HeldOutData:
     """Reads (preparing it on first use) `dataset`, e.g. synthetic_shapes/tub_500_64.
 
     `max_held_out` caps the held-out renders (None: the whole test split). ValueError naming the dataset when
-    it is not a dataset of 3D shapes or has no test split.
+    it is not a dataset of 3D shapes or has no test split, or, with a `renderer`, was drawn by another renderer
+    or shadows setting (see real_images.load_builder).
     """
     name = dataset.partition("/")[0]
     if name not in SHAPE_DATASETS:
@@ -68,7 +70,7 @@ def load_held_out_data(dataset: str, data_dir: str | None = None, manual_dir: st
     if max_held_out is not None and (isinstance(max_held_out, bool) or not isinstance(max_held_out, int)
                                      or max_held_out < 2):
         raise ValueError(f"max_held_out must be None or an integer >= 2, got {max_held_out!r}")
-    builder = real_images.load_builder(dataset, data_dir, manual_dir)
+    builder = real_images.load_builder(dataset, data_dir, manual_dir, renderer, shadows)
     if splits.TEST not in builder.info.splits:
         raise ValueError(f"dataset {dataset} has no {splits.TEST!r} split to compare with")
     images, held_out_ids = [], []

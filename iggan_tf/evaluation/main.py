@@ -9,6 +9,8 @@ The library is iggan_tf.evaluation.evaluate; flags share the names of Evaluation
 from absl import app, flags, logging
 
 from iggan_tf.evaluation.candidates import REFERENCE_ROWS
+from iggan_tf.render.backends import RENDERER_NAMES
+
 flags.DEFINE_string("workdir", None, "Training workdir: its config.json and latest export/generator/<version>/.")
 flags.DEFINE_string("model", None, "Instead of --workdir: a generator SavedModel (version dir or base dir).")
 flags.DEFINE_string("output_dir", None,
@@ -30,6 +32,9 @@ flags.DEFINE_integer("seed", 0, "Seed of latent vectors, views, KID subsets and 
 flags.DEFINE_integer("render_workers", 0, "OpenGL worker processes; 0 = one per available core.")
 flags.DEFINE_string("feature_network", None,
                     "Feature network weights (*.weights.h5 + .json); default: the shipped ones.")
+flags.DEFINE_enum("renderer", None, RENDERER_NAMES,
+                  "Renderer of the generated shapes; default: the run's. The dataset must be drawn by it too.")
+flags.DEFINE_boolean("shadows", None, "Let the renderer cast shadows; default: the run's.")
 FLAGS = flags.FLAGS
 
 
@@ -51,6 +56,7 @@ def main(argv):
             chamfer_samples=FLAGS.chamfer_samples, chamfer_points=FLAGS.chamfer_points,
             kid_subset_size=FLAGS.kid_subset_size, kid_subsets=FLAGS.kid_subsets, reference=tuple(FLAGS.reference),
             seed=FLAGS.seed, render_workers=FLAGS.render_workers or None, feature_network=FLAGS.feature_network,
+            renderer=FLAGS.renderer, shadows=FLAGS.shadows,
         )
         record = evaluate(config)
     except ValueError as error:

@@ -38,7 +38,8 @@ def markdown_report(record: dict) -> str:
         f"{record['held_out']['images']} renders of {record['held_out']['shapes']} shapes",
         f"- feature network SHA-256: `{record['feature_network_sha256']}`",
         f"- generated shapes binarized at {record['binarization_threshold']}; views: azimuth "
-        f"{record['view_range']['azimuth']}, elevation {record['view_range']['elevation']}",
+        f"{record['view_range']['azimuth']}, elevation {record['view_range']['elevation']}; rendered by "
+        f"{record['renderer']['name']} {'with' if record['renderer']['shadows'] else 'without'} shadows",
         "- (N=a vs b): a candidate shapes or renders of the row against b held-out ones",
         "",
         "| score | " + " | ".join(_COLUMN_TITLES.get(row, row) for row in rows) + " |",

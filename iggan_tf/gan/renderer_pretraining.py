@@ -21,6 +21,7 @@ from iggan_tf.geometry.cameras import FULL_TURN_WIDE, ViewRange
 from iggan_tf.geometry.voxelization import voxelize
 from iggan_tf.nets.rendernet import RenderNetConfig, make_rendernet
 from iggan_tf.nets.sizes import check_int
+from iggan_tf.render.backends import DEFAULT_RENDERER
 from iggan_tf.shapes.registry import make_shape
 
 WEIGHTS_FILE = "rendernet.weights.h5"
@@ -202,9 +203,14 @@ def pretrain_and_save(
     batch_size: int = 16,
     seed: int = 0,
     verbose="auto",
+    renderer: str = DEFAULT_RENDERER,
+    shadows: bool = True,
 ) -> keras.Model:
     """The whole pre-training: render `shape_count` shapes of `class_name`, train a new RenderNet of `config`
-    for `steps` steps on L2, save it into `directory` (see save_renderer) and return it."""
+    for `steps` steps on L2, save it into `directory` (see save_renderer) and return it.
+
+    `renderer` and `shadows` name what `opengl_render` draws with; the record keeps them for check_imitates.
+    """
     examples = make_renderer_examples(
         class_name, shape_count, views_per_shape, config.voxel_size, opengl_render, first_seed=seed
     )
@@ -212,6 +218,21 @@ def pretrain_and_save(
     history = pretrain_renderer(rendernet, renderer_dataset(examples, batch_size, seed=seed), steps,
                                 callbacks=[ProgressLog()], verbose=verbose)
     record = {"class_name": class_name, "shapes": shape_count, "views_per_shape": views_per_shape, "steps": steps,
-              "final_l2": float(history["loss"][-1])}
+              "final_l2": float(history["loss"][-1]), "renderer": renderer, "shadows": shadows}
     save_renderer(directory, rendernet, config, record)
     return rendernet
+
+
+def check_imitates(saved: SavedRenderer, directory, renderer: str, shadows: bool) -> None:
+    """ValueError naming both when `saved` (loaded from `directory`) was pre-trained to imitate another renderer or
+    shadows setting than `renderer` with `shadows`. Records written before renderers had names are not checked."""
+    if "renderer" not in saved.pretraining:
+        return
+    recorded = saved.pretraining["renderer"], bool(saved.pretraining["shadows"])
+    if recorded != (renderer, shadows):
+        raise ValueError(
+            f"--renderer={renderer} --{'' if shadows else 'no'}shadows but the pre-trained renderer {directory} "
+            f"imitates renders by {recorded[0]} {'with' if recorded[1] else 'without'} shadows; pre-train one with "
+            f"tools/pretrain_renderer.py --renderer={renderer} --{'' if shadows else 'no'}shadows, or choose "
+            f"--renderer={recorded[0]} --{'' if recorded[1] else 'no'}shadows"
+        )

@@ -1,6 +1,6 @@
 """What the render pool and its workers say to each other over their pipes (pickled tuples).
 
-Pool -> worker: (CONFIGURE, image_size, lighting) once, then (RENDER_VOXELS | RENDER_MESHES |
+Pool -> worker: (CONFIGURE, renderer name, image_size, lighting, shadows) once, then (RENDER_VOXELS | RENDER_MESHES |
 RENDER_NORMAL_MAPS, job, payload) per job, or (STOP,). Worker -> pool: (READY, pid) or (FAILED, traceback)
 after start-up, then (IMAGES, job, uint8 [K, S, S] gray or [K, S, S, 3] normal maps) or (ERROR, job,
 traceback) per job. Binary voxels travel bit-packed.

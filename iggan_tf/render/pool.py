@@ -1,7 +1,8 @@
-"""The off-the-shelf renderer R_d: a pool of OpenGL worker processes behind one call (DESIGN section 4).
+"""The off-the-shelf renderer R_d: a pool of render worker processes behind one call (DESIGN section 4).
 
-`OpenGLRenderer.render(binary_voxels, azimuth, elevation)` splits a batch into jobs of one frame each and
-hands them to whichever worker is free, so all cores draw. A worker that dies or stops answering for
+`OpenGLRenderer.render(binary_voxels, azimuth, elevation)` splits a batch into jobs of a few views each and
+hands them to whichever worker is free, so all cores draw. The renderer is chosen by name from
+iggan_tf.render.backends; its workers run in the interpreter the registry names for it. A worker that dies or stops answering for
 `timeout` seconds is killed, replaced, and its jobs are redone; after `max_retries` such failures within
 one call the call raises RuntimeError. Workers are separate interpreters (this module imports neither
 TensorFlow nor pyrender) and end with the pool: on close, at interpreter exit, or when this process dies.
@@ -24,12 +25,15 @@ import numpy as np
 import iggan_tf
 from iggan_tf.geometry.cameras import VIEW_HALF_WIDTH, check_angles
 from iggan_tf.geometry.meshing import check_binary_voxels
-from iggan_tf.render import frame_layout, messages
+from iggan_tf.render import backends, messages
 from iggan_tf.render.lighting import DEFAULT_AMBIENT, DEFAULT_LIGHT_INTENSITY, Lighting
 
 # Jobs queued per worker: the next job is already in its pipe when it finishes one.
 _JOBS_IN_FLIGHT = 2
-# A fresh worker imports pyrender and creates its GL context before its first answer.
+# Views per job: few enough that a batch of 64 keeps every worker busy to its end, enough that pickling and
+# pipe round trips stay a small share of a job.
+_VIEWS_PER_JOB = 4
+# A fresh worker imports its renderer (pyrender, bpy) and sets up its context before its first answer.
 _STARTUP_SECONDS = 120.0
 # Longest wait between checks for hung workers.
 _POLL_SECONDS = 0.5
@@ -53,11 +57,11 @@ class _Worker:
     """One worker process, its two pipes, and a thread that writes requests so that a hung worker with a
     full pipe never blocks the caller."""
 
-    def __init__(self, configuration):
+    def __init__(self, interpreter: str, configuration):
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "iggan_tf.render.worker", str(request_read), str(reply_write)],
+            [interpreter, "-m", "iggan_tf.render.worker", str(request_read), str(reply_write)],
             pass_fds=(request_read, reply_write),
             stdin=subprocess.DEVNULL,
             env=_worker_environment(),
@@ -121,14 +125,15 @@ def _stop_workers(workers: list) -> None:
 
 
 class OpenGLRenderer:
-    """Renders binary voxels (or meshes) to gray images float32 [B, S, S, 1] in [0, 1] with pyrender; also
-    normal maps of meshes.
+    """Renders binary voxels (or meshes) to gray images float32 [B, S, S, 1] in [0, 1] with the off-the-shelf
+    renderer named `renderer` (one of backends.RENDERER_NAMES; pyrender by default); also normal maps of meshes.
 
     Camera (DESIGN section 2): orthographic, looking at the origin from (azimuth, elevation) in degrees,
     covering [-r, r]^2 with r = VIEW_HALF_WIDTH; image columns run along the camera's right, rows from its
     up (top) to its down. Lighting (see Lighting): `lights`, directions [L, 3] in the camera frame (right,
     up, towards the camera), by default the paper's two lights 45 degrees below and to the left and right,
     each of `light_intensity`, plus `ambient`: visible surfaces are > 0, the background is exactly 0.
+    With `shadows`, the lights cast shadows.
 
     `workers` processes (default: one per available core) each hold one OpenGL context. A worker that dies,
     or that stays silent for `timeout` seconds while it has work, is replaced and its work redone; more
@@ -140,9 +145,11 @@ class OpenGLRenderer:
         self,
         image_size: int,
         workers: int | None = None,
+        renderer: str = backends.DEFAULT_RENDERER,
         lights=None,
         light_intensity: float = DEFAULT_LIGHT_INTENSITY,
         ambient: float = DEFAULT_AMBIENT,
+        shadows: bool = True,
         timeout: float = 60.0,
         max_retries: int = 3,
     ):
@@ -150,6 +157,9 @@ class OpenGLRenderer:
         if workers is not None:
             _check_integer("workers", workers, minimum=1)
         _check_integer("max_retries", max_retries, minimum=0)
+        backend = backends.backend(renderer)
+        if not isinstance(shadows, (bool, np.bool_)):
+            raise ValueError(f"shadows must be True or False, got {shadows!r}")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         if lights is None:
@@ -157,17 +167,20 @@ class OpenGLRenderer:
         else:
             lighting = Lighting(directions=lights, intensity=light_intensity, ambient=ambient)
         self.image_size = int(image_size)
+        self.renderer = backend.name
+        self.shadows = bool(shadows)
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
         self.restarts = 0
-        self._configuration = (self.image_size, lighting)
+        self._interpreter = backend.interpreter()
+        self._configuration = (self.renderer, self.image_size, lighting, self.shadows)
         self._lock = threading.RLock()  # close() may run inside a failing render()
         self._call_ids = itertools.count()
         self._workers = []
         # Runs at close(), garbage collection or interpreter exit, whichever comes first.
         self._finalizer = weakref.finalize(self, _stop_workers, self._workers)
         count = len(os.sched_getaffinity(0)) if workers is None else int(workers)
-        self._workers.extend(_Worker(self._configuration) for _ in range(count))
+        self._workers.extend(_Worker(self._interpreter, self._configuration) for _ in range(count))
         self._wait_until_ready()
 
     def __enter__(self):
@@ -230,9 +243,7 @@ class OpenGLRenderer:
 
     @staticmethod
     def _job_ranges(count: int):
-        """One job per frame of views."""
-        size = frame_layout.VIEWS_PER_FRAME
-        return [(start, min(start + size, count)) for start in range(0, count, size)]
+        return [(start, min(start + _VIEWS_PER_JOB, count)) for start in range(0, count, _VIEWS_PER_JOB)]
 
     def _wait_until_ready(self) -> None:
         pending = list(self._workers)
@@ -241,14 +252,14 @@ class OpenGLRenderer:
             ready = wait([worker.replies for worker in pending], timeout=max(0.0, deadline - time.monotonic()))
             if not ready:
                 self.close()
-                raise RuntimeError(f"OpenGL render workers did not start within {_STARTUP_SECONDS:.0f} s")
+                raise RuntimeError(f"{self.renderer} render workers did not start within {_STARTUP_SECONDS:.0f} s")
             for worker in [worker for worker in pending if worker.replies in ready]:
                 try:
                     self._receive(worker, call_id=None, images=None)
                 except (EOFError, OSError):
                     reason = worker.exit_reason()
                     self.close()
-                    raise RuntimeError(f"an OpenGL render worker died while starting: {reason}") from None
+                    raise RuntimeError(f"a {self.renderer} render worker died while starting: {reason}") from None
                 pending.remove(worker)
 
     def _run(self, jobs, count: int, channels: int = 1) -> np.ndarray:
@@ -291,7 +302,7 @@ class OpenGLRenderer:
         if kind == messages.FAILED:
             self.close()
             raise RuntimeError(
-                "an OpenGL render worker could not start (headless rendering uses PYOPENGL_PLATFORM=egl; "
+                f"a {self.renderer} render worker could not start (headless OpenGL uses PYOPENGL_PLATFORM=egl; "
                 f"set PYOPENGL_PLATFORM=osmesa for OSMesa):\n{message[1]}"
             )
         _, job, payload = message
@@ -300,8 +311,8 @@ class OpenGLRenderer:
         if job_call != call_id:
             return []  # An answer to an interrupted earlier call.
         if kind == messages.ERROR:
-            raise RuntimeError(f"an OpenGL render worker failed on a job:\n{payload}")
-        start = index * frame_layout.VIEWS_PER_FRAME
+            raise RuntimeError(f"a {self.renderer} render worker failed on a job:\n{payload}")
+        start = index * _VIEWS_PER_JOB
         views = images[start : start + len(payload)]
         views[...] = payload.reshape(views.shape)  # gray images come without their channel axis
         return [index]
@@ -310,12 +321,12 @@ class OpenGLRenderer:
         """Kills `worker`, starts a fresh one in its place and re-queues its jobs of this call."""
         failures.append(reason)
         worker.stop(kill=True)
-        self._workers[self._workers.index(worker)] = _Worker(self._configuration)
+        self._workers[self._workers.index(worker)] = _Worker(self._interpreter, self._configuration)
         self.restarts += 1
         pending.extendleft(index for job_call, index in reversed(worker.in_flight) if job_call == call_id)
         if len(failures) > self.max_retries:
             raise RuntimeError(
-                f"OpenGL render workers failed {len(failures)} times in one call (max_retries={self.max_retries}): "
+                f"{self.renderer} render workers failed {len(failures)} times in one call (max_retries={self.max_retries}): "
                 + "; ".join(failures)
             )
 

@@ -73,7 +73,7 @@ def _normal_coordinates(normals_in_camera: np.ndarray) -> np.ndarray:
 class TiledFrameRenderer:
     """Draws meshes seen through given camera rotations into uint8 gray images [K, S, S] or normal maps."""
 
-    def __init__(self, image_size: int, lighting: Lighting):
+    def __init__(self, image_size: int, lighting: Lighting, shadows: bool):
         self.image_size = image_size
         self.lighting = lighting
         frame_size = frame_layout.TILES_PER_SIDE * image_size

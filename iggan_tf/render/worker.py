@@ -1,10 +1,13 @@
-"""One render worker process: meshes binary voxels by marching cubes and draws them with its own OpenGL context.
+"""One render worker process: meshes binary voxels by marching cubes and draws them with its renderer's
+drawing class (iggan_tf.render.backends), which it imports by name and keeps for every job.
 
-The pool starts it from a fresh interpreter, `python -m iggan_tf.render.worker REQUEST_FD REPLY_FD`, so it
-never imports TensorFlow (pyrender and TensorFlow crash in one process). It serves jobs until told to stop,
+The pool starts it from a fresh interpreter, `INTERPRETER -m iggan_tf.render.worker REQUEST_FD REPLY_FD`, so it
+never imports TensorFlow (pyrender and TensorFlow crash in one process). It runs with numpy 1.26 as well as 2
+(the Blender environment has numpy < 2). It serves jobs until told to stop,
 until its request pipe closes, or until its parent dies; Ctrl-C is left to the parent, which shuts it down.
 """
 
+import importlib
 import os
 import select
 import signal
@@ -18,7 +21,7 @@ import trimesh
 
 from iggan_tf.geometry.cameras import world_to_camera
 from iggan_tf.geometry.meshing import mesh_from_voxels
-from iggan_tf.render import messages
+from iggan_tf.render import backends, messages
 
 # How often the watchdog checks that the parent is still there.
 _WATCHDOG_SECONDS = 1.0
@@ -66,13 +69,13 @@ def _render(renderer, kind: str, payload) -> np.ndarray:
 
 
 def serve(requests: Connection, replies: Connection) -> None:
-    """Configures the OpenGL context from the first request, then answers render jobs until STOP or EOF."""
+    """Sets up the renderer named in the first request, then answers render jobs until STOP or EOF."""
     try:
-        _, image_size, lighting = requests.recv()
-        # Imported here so that a missing GL library reaches the pool as FAILED with its traceback.
-        from iggan_tf.render.tiled_frames import TiledFrameRenderer
-
-        renderer = TiledFrameRenderer(image_size, lighting)
+        _, name, image_size, lighting, shadows = requests.recv()
+        # Imported here so that a missing library (GL, bpy) reaches the pool as FAILED with its traceback.
+        backend = backends.backend(name)
+        drawing_class = getattr(importlib.import_module(backend.drawing_module), backend.drawing_class)
+        renderer = drawing_class(image_size, lighting, shadows)
     except Exception:
         replies.send((messages.FAILED, traceback.format_exc()))
         return

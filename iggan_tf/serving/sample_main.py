@@ -1,14 +1,17 @@
 """iggan-sample: meshes and pictures of shapes drawn from an exported generator SavedModel.
 
-    iggan-sample --model=runs/quickstart/export/generator --num=16 --out=/tmp/gallery
+    iggan-sample --model=runs/quickstart/export/generator --num=16 --out=/tmp/gallery [--renderer=blender]
 
 Needs only the SavedModel (a version folder, or its base folder for the newest version). TensorFlow runs the
 generator in this process; OpenGL draws in worker processes, since pyrender and TensorFlow cannot share one.
 """
 
+import contextlib
+
 from absl import app, flags, logging
 
-from iggan_tf.serving.gallery import GalleryOptions, sample_gallery
+from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
+from iggan_tf.serving.gallery import NORMAL_MAP_RENDERER, GalleryOptions, sample_gallery
 from iggan_tf.serving.mesh_files import MESH_FORMATS, writable_dir
 
 flags.DEFINE_string("model", None, "Generator SavedModel: a version folder or the base folder of versions.",
@@ -22,6 +25,9 @@ flags.DEFINE_integer("turntable_frames", 24, "Frames per turntable GIF (one full
 flags.DEFINE_integer("normal_map_views", 8, "Views of the first shape in normal_map_views.png.")
 flags.DEFINE_list("formats", list(MESH_FORMATS), "Mesh formats to write.")
 flags.DEFINE_integer("render_workers", None, "OpenGL worker processes; default: one per available core.")
+flags.DEFINE_enum("renderer", DEFAULT_RENDERER, RENDERER_NAMES,
+                  f"Renderer of the pictures; normal maps are always drawn by {NORMAL_MAP_RENDERER}.")
+flags.DEFINE_boolean("shadows", True, "Let the renderer cast shadows.")
 FLAGS = flags.FLAGS
 
 
@@ -43,9 +49,14 @@ def main(argv):
         model = load_generator(FLAGS.model)
     except ValueError as error:
         raise app.UsageError(f"--model: {error}") from None
-    with OpenGLRenderer(FLAGS.image_size, workers=FLAGS.render_workers) as renderer:
+    with contextlib.ExitStack() as pools:
+        renderer = pools.enter_context(OpenGLRenderer(FLAGS.image_size, workers=FLAGS.render_workers,
+                                                      renderer=FLAGS.renderer, shadows=FLAGS.shadows))
+        normal_map_renderer = renderer if FLAGS.renderer == NORMAL_MAP_RENDERER else pools.enter_context(
+            OpenGLRenderer(FLAGS.image_size, workers=1, renderer=NORMAL_MAP_RENDERER))
         try:
-            manifest = sample_gallery(model, out_dir, FLAGS.num, FLAGS.seed, FLAGS.threshold, renderer, options)
+            manifest = sample_gallery(model, out_dir, FLAGS.num, FLAGS.seed, FLAGS.threshold, renderer, options,
+                                      normal_map_renderer)
         except ValueError as error:
             raise app.UsageError(str(error)) from None
     empty = sum(not sample["meshes"] for sample in manifest["samples"])

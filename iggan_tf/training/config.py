@@ -9,6 +9,8 @@ import json
 import math
 import pathlib
 
+from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
+
 # Fields a resumed run may change: how long and how often, not what is trained or on what.
 RESUMABLE_CHANGES = frozenset(
     {
@@ -63,6 +65,9 @@ class TrainingConfig:
     pretrain_steps: int = 300
     # None: the GAN's batch_size.
     pretrain_batch_size: int | None = None
+    # The off-the-shelf renderer (iggan_tf.render.backends) and its shadows; the dataset must have been drawn by them.
+    renderer: str = DEFAULT_RENDERER
+    shadows: bool = True
     render_workers: int = 2
     # TensorFlow's memory per GPU in MB; 0: it grows as needed, leaving the rest to the EGL render workers.
     gpu_memory_limit_mb: int = 0
@@ -103,6 +108,8 @@ class TrainingConfig:
                 raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
         if not (0.0 <= self.generator_ema_decay < 1.0):
             raise ValueError(f"generator_ema_decay must lie in [0, 1), got {self.generator_ema_decay!r}")
+        if self.renderer not in RENDERER_NAMES:
+            raise ValueError(f"renderer must be one of {RENDERER_NAMES}, got {self.renderer!r}")
         if self.discriminator_input not in ("opengl", "rendernet"):
             raise ValueError(f"discriminator_input must be opengl or rendernet, got {self.discriminator_input!r}")
         if not (math.isfinite(self.dom_weight) and self.dom_weight >= 0):

@@ -84,12 +84,14 @@ def pretrained_rendernet(config: TrainingConfig, workdir: pathlib.Path, opengl_r
                 f"--pretrained_renderer {directory} was built as {saved.config}, but the flags ask for "
                 f"{renderer_config(config)}"
             )
+        renderer_pretraining.check_imitates(saved, directory, config.renderer, config.shadows)
         return saved.rendernet
     logging.info("pre-training the neural renderer on %d %s shapes for %d steps", config.pretrain_shapes,
                  config.pretrain_class, config.pretrain_steps)
     return renderer_pretraining.pretrain_and_save(
         directory, renderer_config(config), config.pretrain_class, config.pretrain_shapes, config.pretrain_steps,
         opengl_render, batch_size=config.pretrain_batch_size or config.batch_size, seed=config.seed, verbose=2,
+        renderer=config.renderer, shadows=config.shadows,
     )
 
 
@@ -107,16 +109,20 @@ def _sigterm_as_interrupt():
 
 def train(config: TrainingConfig, flags_text: str = "") -> dict:
     """Runs (or resumes) training to `config.train_steps`; returns the last logged metrics and the export dir."""
-    workdir = prepare_workdir(config, flags_text)
     share_gpus_with_render_workers(config.gpu_memory_limit_mb)
+    # A dataset drawn by another renderer is refused before the workdir records this run.
+    builder = real_images.load_builder(
+        config.dataset, config.data_dir, config.manual_dir, config.renderer, config.shadows
+    )
+    workdir = prepare_workdir(config, flags_text)
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    builder = real_images.load_builder(config.dataset, config.data_dir, config.manual_dir)
     real_images.check_image_size(builder, config.image_size)
     view_range = real_images.view_range_of(builder)
 
-    with OpenGLRenderer(config.image_size, workers=config.render_workers) as opengl_renderer, _sigterm_as_interrupt():
+    with OpenGLRenderer(config.image_size, workers=config.render_workers, renderer=config.renderer,
+                        shadows=config.shadows) as opengl_renderer, _sigterm_as_interrupt():
         opengl_render = opengl_render_function(opengl_renderer)
         if config.online_views:
             dataset = real_images.online_view_batches(builder, config, opengl_render)

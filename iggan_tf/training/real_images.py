@@ -6,13 +6,21 @@ Also reads the camera distribution the dataset was rendered with, so generated s
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from iggan_tf.datasets.dataset_renderer import check_rendered_by
 from iggan_tf.geometry.cameras import ViewRange
 
 
-def load_builder(dataset: str, data_dir: str | None, manual_dir: str | None = None) -> tfds.core.DatasetBuilder:
+def load_builder(
+    dataset: str,
+    data_dir: str | None,
+    manual_dir: str | None = None,
+    renderer: str | None = None,
+    shadows: bool = True,
+) -> tfds.core.DatasetBuilder:
     """The tfds builder of `dataset` (e.g. synthetic_shapes/tub_500_64), prepared on first use (renders once).
 
-    `manual_dir` is where datasets with manual downloads (shapenet_renders, chanterelle) find their files.
+    `manual_dir` is where datasets with manual downloads (shapenet_renders, chanterelle) find their files. With a
+    `renderer`, a dataset drawn by another renderer or shadows setting is refused (ValueError) before it is prepared.
     """
     import iggan_tf.datasets  # noqa: F401  registers this project's builders with tfds
 
@@ -20,6 +28,8 @@ def load_builder(dataset: str, data_dir: str | None, manual_dir: str | None = No
         builder = tfds.builder(dataset, data_dir=data_dir)
     except tfds.core.registered.DatasetNotFoundError as error:
         raise ValueError(f"--dataset={dataset} is not a known tfds dataset: {error}") from error
+    if renderer is not None:
+        check_rendered_by(builder, renderer, shadows)
     builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
     return builder
 
@@ -61,7 +71,8 @@ def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render
     """Paper's Unlimited setting: each training object of the dataset, seen from a new random view every epoch.
 
     The objects are the dataset's own (its class, its train split, at its voxel resolution); images are
-    rendered online by `opengl_render` (the OpenGL pool's tf.py_function bridge).
+    rendered online by `opengl_render` (the OpenGL pool's tf.py_function bridge), the run's renderer, which
+    load_builder has checked to be the one that drew the dataset.
     """
     from iggan_tf.datasets import online_views
 

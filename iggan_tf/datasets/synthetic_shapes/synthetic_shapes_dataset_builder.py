@@ -7,6 +7,7 @@ import tensorflow_datasets as tfds
 from iggan_tf.datasets import settings, shape_renders, splits, synthetic_collection
 from iggan_tf.datasets.skipped_inputs import SkippedInputs
 from iggan_tf.render import OpenGLRenderer
+from iggan_tf.render.backends import DEFAULT_RENDERER
 from iggan_tf.shapes import CLASS_NAMES
 
 # Views are a function of (this seed, shape id, view index); changing it changes the data, hence the version.
@@ -14,27 +15,40 @@ VIEW_SEED = 0
 
 
 class SyntheticShapesConfig(tfds.core.BuilderConfig):
-    """One procedural class in one paper setting at one image size (voxels at half the image size)."""
+    """One procedural class in one paper setting at one image size (voxels at half the image size), drawn by one
+    renderer with or without shadows."""
 
-    def __init__(self, *, class_name: str, setting: settings.Setting, image_size: int, **kwargs):
+    def __init__(
+        self,
+        *,
+        class_name: str,
+        setting: settings.Setting,
+        image_size: int,
+        renderer: str = DEFAULT_RENDERER,
+        shadows: bool = True,
+        **kwargs,
+    ):
         if class_name not in CLASS_NAMES:
             raise ValueError(f"class_name must be one of {CLASS_NAMES}, got {class_name!r}")
         voxel_resolution = settings.voxel_resolution(image_size)
+        settings.check_renderer(renderer, shadows)
         train = synthetic_collection.object_count(class_name, splits.TRAIN, setting.train_objects)
         super().__init__(
-            name=settings.config_name(class_name, setting.name, image_size),
+            name=settings.config_name(class_name, setting.name, image_size, renderer, shadows),
             description=(
                 f"{class_name}, setting {setting.name}: {train} shapes x {setting.views_per_object} views, "
-                f"{image_size}^2 renders of {voxel_resolution}^3 voxels."
+                f"{image_size}^2 renders of {voxel_resolution}^3 voxels {settings.rendering_words(renderer, shadows)}."
             ),
-            version=tfds.core.Version("1.0.0"),
-            release_notes={"1.0.0": "Initial release."},
+            version=tfds.core.Version(settings.RENDERS_VERSION),
+            release_notes=settings.RENDERS_RELEASE_NOTES,
             **kwargs,
         )
         self.class_name = class_name
         self.setting = setting
         self.image_size = image_size
         self.voxel_resolution = voxel_resolution
+        self.renderer = renderer
+        self.shadows = shadows
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):
@@ -50,7 +64,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
             supervised_keys=("image", "label"),
             homepage="https://arxiv.org/abs/2002.12674",
             metadata=tfds.core.MetadataDict(
-                settings.render_metadata(config.setting, config.image_size),
+                settings.render_metadata(config.setting, config.image_size, config.renderer, config.shadows),
                 class_name=config.class_name,
                 train_objects=synthetic_collection.object_count(
                     config.class_name, splits.TRAIN, config.setting.train_objects
@@ -65,7 +79,8 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
     def _download_and_prepare(self, dl_manager, download_config=None):
         # One pool of render workers serves every split: starting and stopping one takes seconds.
-        with OpenGLRenderer(self.builder_config.image_size) as self._renderer:
+        config = self.builder_config
+        with OpenGLRenderer(config.image_size, renderer=config.renderer, shadows=config.shadows) as self._renderer:
             super()._download_and_prepare(dl_manager, download_config)
 
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):

@@ -1,0 +1,87 @@
+"""The renderers the pool can run, by name: the drawing class a worker imports and the interpreter it runs in.
+
+Adding a renderer is one entry here plus its drawing module. A drawing class is constructed as
+`Cls(image_size, lighting, shadows)` and provides `render(meshes, rotations, normal_maps=False)` and `close()`
+(see iggan_tf.render.worker). Imports neither TensorFlow, pyrender nor bpy: the pool, the datasets and the
+binaries read names from here, and only workers import the drawing modules.
+"""
+
+import dataclasses
+import os
+import pathlib
+import sys
+from typing import Callable
+
+import iggan_tf
+
+DEFAULT_RENDERER = "pyrender"
+# The Blender workers run in their own environment (bpy needs numpy < 2, the project numpy >= 2).
+BLENDER_PYTHON_VARIABLE = "IGGAN_BLENDER_PYTHON"
+BLENDER_ENVIRONMENT_SCRIPT = "scripts/blender_env.sh"
+_REPOSITORY_ROOT = pathlib.Path(iggan_tf.__file__).resolve().parent.parent
+
+
+class RendererUnavailableError(RuntimeError):
+    """A known renderer whose environment is missing on this machine."""
+
+
+def _this_interpreter() -> str:
+    return sys.executable
+
+
+def _blender_interpreter() -> str:
+    """The Python of the Blender environment: $IGGAN_BLENDER_PYTHON, else <repository>/.venv-blender/bin/python."""
+    path = os.environ.get(BLENDER_PYTHON_VARIABLE) or str(_REPOSITORY_ROOT / ".venv-blender" / "bin" / "python")
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise RendererUnavailableError(
+            f"the blender renderer runs in its own Python environment, but {path} is not an executable: "
+            f"create it with {BLENDER_ENVIRONMENT_SCRIPT} or set {BLENDER_PYTHON_VARIABLE} to its python"
+        )
+    return path
+
+
+@dataclasses.dataclass(frozen=True)
+class Backend:
+    """One renderer: `drawing_module`.`drawing_class` draws in workers run by the Python whose path
+    `interpreter()` returns, resolved only when the renderer is used (RendererUnavailableError if missing)."""
+
+    name: str
+    drawing_module: str
+    drawing_class: str
+    interpreter: Callable[[], str]
+    description: str
+
+    def unavailable_reason(self) -> str | None:
+        """Why this renderer cannot run here, or None when it can (tests skip with this reason)."""
+        try:
+            self.interpreter()
+        except RendererUnavailableError as error:
+            return str(error)
+        return None
+
+
+_BACKENDS = (
+    Backend(
+        name="pyrender",
+        drawing_module="iggan_tf.render.tiled_frames",
+        drawing_class="TiledFrameRenderer",
+        interpreter=_this_interpreter,
+        description="pyrender (OpenGL rasterizer)",
+    ),
+    Backend(
+        name="blender",
+        drawing_module="iggan_tf.render.blender_scene",
+        drawing_class="BlenderScene",
+        interpreter=_blender_interpreter,
+        description="Blender's Cycles path tracer on CPU (bpy in its own environment)",
+    ),
+)
+_BY_NAME = {backend.name: backend for backend in _BACKENDS}
+RENDERER_NAMES = tuple(_BY_NAME)
+
+
+def backend(name: str) -> Backend:
+    """The registry entry of renderer `name`; ValueError listing the known names for any other."""
+    if not isinstance(name, str) or name not in _BY_NAME:
+        raise ValueError(f"renderer must be one of {', '.join(RENDERER_NAMES)}, got {name!r}")
+    return _BY_NAME[name]
