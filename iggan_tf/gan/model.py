@@ -140,7 +140,8 @@ class IGGAN(keras.Model):
     def discriminator_step(self, real_images, opengl_images):
         """Eq. (2): D learns to tell dataset images from OpenGL renders. Returns (d_loss, real and OpenGL logits).
 
-        One call on both halves, so spectral normalization advances its power iteration once per step.
+        One call on both halves, so spectral normalization advances its power iteration once per step; the
+        R and G steps call D with training=False, which uses the same W / sigma(W) without advancing it.
         """
         with tf.GradientTape() as tape:
             logits = self.discriminator(tf.concat([real_images, opengl_images], axis=0), training=True)
