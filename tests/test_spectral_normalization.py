@@ -38,6 +38,14 @@ def test_sigma_converges_to_the_largest_singular_value():
     np.testing.assert_allclose(layer(INPUTS, training=False).numpy(), plain, rtol=1e-4, atol=1e-6)
 
 
+def test_the_estimate_ignores_the_norm_of_the_stored_u():
+    layer = _dense()
+    sigma = float(layer.sigma())
+    assert 0.0 < sigma <= _largest_singular_value(layer.layer.kernel.numpy()) * (1 + 1e-6)  # u^T W v, u and v unit
+    layer.vector_u.assign(1000.0 * layer.vector_u)
+    assert float(layer.sigma()) == pytest.approx(sigma, rel=1e-6)
+
+
 def test_the_kernel_variable_is_never_overwritten():
     layer = _dense()
     kernel = layer.layer.kernel.numpy().copy()

@@ -51,7 +51,7 @@ class SpectralNormalization(keras.layers.Wrapper):
     def sigma(self, training=False):
         """The estimate of the kernel's largest singular value; a training call first advances u."""
         weights = ops.reshape(self.layer.kernel.value, (-1, self.layer.kernel.shape[-1]))
-        vector_u = self.vector_u.value
+        vector_u = _unit(self.vector_u.value)  # the initializer's u is not a unit vector
         vector_v = _unit(ops.matmul(vector_u, ops.transpose(weights)))
         if training:
             vector_u = _unit(ops.matmul(vector_v, weights))
