@@ -32,7 +32,7 @@ _HELP = {
     "generator_learning_rate": "Adam learning rate of G (paper: 2e-4).",
     "discriminator_learning_rate": "Adam learning rate of D (paper: 2e-4).",
     "renderer_learning_rate": "Adam learning rate of R during GAN training (paper: 2e-5).",
-    "dom_weight": "lambda: weight of discriminator output matching over L2 (paper: 100; 0 = no-DOM ablation).",
+    "dom_weight": "lambda: weight of DOM over L2, L2 on the paper's 128^2 pixel scale (paper: 100; 0 = no DOM).",
     "train_renderer": "Keep training R during GAN training (paper's Retrained); false = Fixed renderer.",
     "discriminator_input": "What D sees as generated images: opengl (IG-GAN) or rendernet (paper Table 2 ablation).",
     "generator_ema_decay": "Decay of a moving average of G's weights used for samples, evaluation and export "

@@ -128,13 +128,30 @@ def test_gan_losses_match_hand_computations():
     assert float(losses.accuracy_on_opengl(opengl_logits)) == 0.5
 
 
-def test_rendering_l2_is_the_squared_norm_per_image_averaged_over_the_batch():
+def test_rendering_l2_is_the_mean_squared_error_per_pixel_on_the_papers_pixel_count():
     opengl_images = np.zeros([2, 3, 3, 1], np.float32)
     neural_images = np.zeros([2, 3, 3, 1], np.float32)
     neural_images[0, 0, 0, 0] = 0.5
     neural_images[0, 2, 1, 0] = 1.0
     neural_images[1, 1, 1, 0] = -0.5
-    assert float(losses.rendering_l2(opengl_images, neural_images)) == pytest.approx((0.25 + 1.0 + 0.25) / 2)
+    expected = 128 * 128 * (0.25 + 1.0 + 0.25) / (2 * 3 * 3)
+    assert float(losses.rendering_l2(opengl_images, neural_images)) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_rendering_l2_is_the_papers_summed_norm_at_128_and_the_same_at_64_for_the_same_error(channels):
+    """The DOM/L2 balance that lambda sets must not depend on the image size."""
+    rng = np.random.default_rng(0)
+    per_pixel_error = rng.uniform(-1.0, 1.0, size=[2, 1, 1, channels]).astype(np.float32)
+    values = {}
+    for size in (64, 128):
+        opengl_images = rng.uniform(0.0, 1.0, size=[2, size, size, channels]).astype(np.float32)
+        neural_images = opengl_images + np.broadcast_to(per_pixel_error, opengl_images.shape)
+        values[size] = float(losses.rendering_l2(opengl_images, neural_images))
+        if size == 128:  # eq. (5): ||R(x_d) - R_d(x_d)||^2 over the whole image, averaged over the batch
+            summed = np.mean(np.sum((neural_images - opengl_images) ** 2, axis=(1, 2, 3)))
+            assert values[size] == pytest.approx(summed, rel=1e-5)
+    assert values[64] == pytest.approx(values[128], rel=1e-5)
 
 
 # Views and hyper-parameters
@@ -222,7 +239,7 @@ def test_renderer_step_changes_only_the_renderer_and_reports_l2_and_dom():
     neural_continuous = gan.rendernet([continuous_voxels, azimuth, elevation])
     opengl_log_d = [log_sigmoid(x) for x in gan.discriminator(opengl_images).numpy()[:, 0]]
     neural_log_d = [log_sigmoid(x) for x in gan.discriminator(neural_continuous).numpy()[:, 0]]
-    expected_l2 = np.mean(np.sum((neural_binary - opengl_images.numpy()) ** 2, axis=(1, 2, 3)))
+    expected_l2 = 128 * 128 * np.mean(np.sum((neural_binary - opengl_images.numpy()) ** 2, axis=3))
     expected_dom = np.mean((np.array(opengl_log_d) - np.array(neural_log_d)) ** 2)
 
     before = {name: snapshot(getattr(gan, name)) for name in ("generator", "rendernet", "discriminator")}
@@ -265,7 +282,7 @@ def test_fit_runs_the_step_in_a_tf_function_and_reports_every_metric():
     before = {name: snapshot(getattr(gan, name)) for name in ("generator", "rendernet", "discriminator")}
     dataset = tf.data.Dataset.from_tensor_slices(real_images(2 * BATCH_SIZE)).batch(BATCH_SIZE)
     history = gan.fit(dataset, epochs=1, shuffle=False, verbose=0)
-    names = ["d_loss", "d_accuracy_real", "d_accuracy_opengl", "r_l2", "r_dom", "g_loss"]
+    names = ["d_loss", "d_accuracy_real", "d_accuracy_opengl", "r_l2", "r_dom", "r_dom_weighted", "g_loss"]
     assert sorted(history.history) == sorted(names)
     assert all(np.isfinite(history.history[name][0]) for name in names)
     assert 0.0 <= history.history["d_accuracy_real"][0] <= 1.0
@@ -286,6 +303,8 @@ def test_fixed_renderer_is_measured_but_not_updated():
     assert not any(changed(before["rendernet"], gan.rendernet))
     assert any(changed(before["generator"], gan.generator)) and any(changed(before["discriminator"], gan.discriminator))
     assert float(logs["r_l2"]) > 0.0 and np.isfinite(float(logs["r_dom"]))
+    # Both terms of eq. (9) as the renderer's loss weighs them: r_l2 (weight 1) and lambda * r_dom.
+    assert float(logs["r_dom_weighted"]) == pytest.approx(gan.hyperparameters.dom_weight * float(logs["r_dom"]))
     assert gan.renderer_optimizer.iterations.numpy() == 0
 
 

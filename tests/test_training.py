@@ -186,18 +186,19 @@ def run_flagfile_for_one_step(flagfile, workdir, data_dir):
 
 
 # One flagfile per code path in the default suite: stored views, online views, and the Table 2 ablation with a
-# fixed renderer and D on neural renders. The slow suite runs every flagfile.
+# fixed renderer and D on neural renders. The slow suite runs every flagfile. All at TINY sizes: the networks
+# at the paper flagfiles' real sizes are checked in test_paper_scale_networks.py.
 REPRESENTATIVE = ("quickstart.flags", "paper_tub_unlimited.flags", "paper_table2_nodom_fixed_rendernet.flags")
 
 
 @pytest.mark.parametrize("flagfile", REPRESENTATIVE)
-def test_representative_flagfiles_run_a_step(flagfile, tmp_path, data_dir):
+def test_representative_flagfiles_run_a_step_at_tiny_sizes(flagfile, tmp_path, data_dir):
     run_flagfile_for_one_step(REPOSITORY / "flags" / flagfile, tmp_path / "run", data_dir)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("flagfile", [path.name for path in FLAGFILES if path.name not in REPRESENTATIVE])
-def test_every_flagfile_runs_a_step(flagfile, tmp_path, data_dir):
+def test_every_flagfile_runs_a_step_at_tiny_sizes(flagfile, tmp_path, data_dir):
     run_flagfile_for_one_step(REPOSITORY / "flags" / flagfile, tmp_path / "run", data_dir)
 
 

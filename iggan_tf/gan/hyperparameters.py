@@ -16,7 +16,8 @@ class Hyperparameters:
     renderer_learning_rate: float = 2e-5
     # Not stated in the paper; 0.5 is the usual choice for DCGAN-style GANs (Radford et al. 2016).
     adam_beta_1: float = 0.5
-    # lambda of eq. (9): weight of discriminator output matching over the L2 loss. 0 gives the "no DOM" ablation.
+    # lambda of eq. (9): weight of discriminator output matching over the L2 loss, which losses.rendering_l2
+    # measures on the paper's 128^2 pixel count at every image size. 0 gives the "no DOM" ablation.
     dom_weight: float = 100.0
     # False keeps a pre-trained renderer fixed ("Fixed" in the paper's Tables 2 and 3) instead of retraining it.
     train_renderer: bool = True

@@ -28,13 +28,22 @@ def generator_loss(neural_logits):
     return -tf.reduce_mean(log_discriminator(neural_logits))
 
 
+# The paper's image size, 128^2: its lambda = 100 weighs DOM against the L2 norm summed over this many pixels.
+PAPER_IMAGE_PIXELS = 128 * 128
+
+
 def rendering_l2(opengl_images, neural_images):
-    """L_2 of eq. (5): squared L2 norm of each image difference (summed over pixels), averaged over the batch.
+    """L_2 of eq. (5) on the paper's scale: the squared error per pixel (summed over channels), averaged over
+    pixels and batch, times the paper's pixel count PAPER_IMAGE_PIXELS.
+
+    At 128^2 this is the paper's ||R(x_d) - R_d(x_d)||_2^2 exactly, so its lambda = 100 of eq. (9) holds as
+    printed; at any other size it is the same per-pixel error, so a given lambda strikes the same balance
+    between L2 and DOM (a plain sum would weigh DOM 4x more at 64^2 than at 128^2).
 
     Argument order follows Keras' (y_true, y_pred), so the function also serves as a Keras loss.
     """
     squared_error = tf.square(_float32(neural_images) - _float32(opengl_images))
-    return tf.reduce_mean(tf.reduce_sum(squared_error, axis=tf.range(1, tf.rank(squared_error))))
+    return PAPER_IMAGE_PIXELS * tf.reduce_mean(tf.reduce_sum(squared_error, axis=-1))
 
 
 def discriminator_output_matching(opengl_logits, neural_logits):

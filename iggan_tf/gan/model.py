@@ -64,6 +64,8 @@ class IGGAN(keras.Model):
         self.d_accuracy_opengl_tracker = keras.metrics.Mean(name="d_accuracy_opengl")
         self.r_l2_tracker = keras.metrics.Mean(name="r_l2")
         self.r_dom_tracker = keras.metrics.Mean(name="r_dom")
+        # lambda * L_DOM, the term that eq. (9) adds to r_l2: the two show the balance the renderer trains on.
+        self.r_dom_weighted_tracker = keras.metrics.Mean(name="r_dom_weighted")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         # The networks arrive built and the model has no call(): nothing is left for Keras to build.
         self.built = True
@@ -101,6 +103,7 @@ class IGGAN(keras.Model):
             self.d_accuracy_opengl_tracker,
             self.r_l2_tracker,
             self.r_dom_tracker,
+            self.r_dom_weighted_tracker,
             self.g_loss_tracker,
         ]
 
@@ -134,13 +137,15 @@ class IGGAN(keras.Model):
         self.d_accuracy_opengl_tracker.update_state(losses.accuracy_on_opengl(opengl_logits))
         self.r_l2_tracker.update_state(r_l2)
         self.r_dom_tracker.update_state(r_dom)
+        self.r_dom_weighted_tracker.update_state(self.hyperparameters.dom_weight * r_dom)
         self.g_loss_tracker.update_state(g_loss)
         return {metric.name: metric.result() for metric in self.metrics}
 
     def discriminator_step(self, real_images, opengl_images):
         """Eq. (2): D learns to tell dataset images from OpenGL renders. Returns (d_loss, real and OpenGL logits).
 
-        One call on both halves, so spectral normalization advances its power iteration once per step.
+        One call on both halves, so spectral normalization advances its power iteration once per step; the
+        R and G steps call D with training=False, which uses the same W / sigma(W) without advancing it.
         """
         with tf.GradientTape() as tape:
             logits = self.discriminator(tf.concat([real_images, opengl_images], axis=0), training=True)

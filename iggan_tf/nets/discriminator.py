@@ -9,6 +9,7 @@ import dataclasses
 import keras
 
 from iggan_tf.nets.sizes import check_int, doublings
+from iggan_tf.nets.spectral_normalization import SpectralNormalization
 
 # DCGAN halves the image with each convolution down to a 4^2 map before the final dense layer.
 _END_RESOLUTION = 4
@@ -36,7 +37,8 @@ def make_discriminator(config: DiscriminatorConfig = DiscriminatorConfig()) -> k
     """D: images [B, S, S, C] in [0, 1] -> logits [B, 1] float32 (D(y) = sigmoid(logit)).
 
     Stride-2 4x4 convolutions with leaky ReLU, every weight layer spectrally normalized (which replaces DCGAN's
-    batch norm). Spectral normalization updates its power iteration only when called with training=True.
+    batch norm). Every call, training or not, uses the normalized weights W / sigma(W); only a call with
+    training=True advances the power iteration that estimates sigma.
     """
     down_samplings = doublings(_END_RESOLUTION, config.image_size, "DiscriminatorConfig.image_size")
     images = keras.Input((config.image_size, config.image_size, config.image_channels), name="images")
@@ -45,9 +47,9 @@ def make_discriminator(config: DiscriminatorConfig = DiscriminatorConfig()) -> k
     for level in range(down_samplings):
         name = f"down_{level + 1}"
         convolution = keras.layers.Conv2D(config.width * 2**level, 4, strides=2, padding="same", name=name)
-        x = keras.layers.SpectralNormalization(convolution, name=f"{name}_sn")(x)
+        x = SpectralNormalization(convolution, name=f"{name}_sn")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down_{level + 1}_lrelu")(x)
     x = keras.layers.Flatten(name="flatten")(x)
-    x = keras.layers.SpectralNormalization(keras.layers.Dense(1, name="dense"), name="dense_sn")(x)
+    x = SpectralNormalization(keras.layers.Dense(1, name="dense"), name="dense_sn")(x)
     logits = keras.layers.Activation("linear", dtype="float32", name="logits")(x)
     return keras.Model(images, logits, name="discriminator")
