@@ -7,6 +7,7 @@ paper's experiments.
 """
 
 import dataclasses
+import shlex
 import sys
 
 from absl import app, flags, logging
@@ -106,7 +107,7 @@ def main(argv):
         raise app.UsageError(str(error)) from None
     from iggan_tf.training.loop import train  # TensorFlow loads only once the flags are known to be valid
 
-    result = train(config, flags_text=FLAGS.flags_into_string())
+    result = train(config, flags_text=FLAGS.flags_into_string(), command=shlex.join(["iggan-train", *sys.argv[1:]]))
     logging.info("done: step %d, export %s", result["step"], result["export_dir"])
 
 

@@ -57,16 +57,23 @@ def workdir(tmp_path_factory, data_dir):
     config = TrainingConfig(workdir=str(directory), dataset=DATASET, data_dir=data_dir, voxel_size=32, latent_dim=8,
                             generator_width=4)
     (directory / "config.json").write_text(config.to_json())
+    (directory / "command.txt").write_text(f"iggan-train --workdir={directory} --dataset={DATASET}\n")
     export_generator(_tiny_generator(), directory / "export" / "generator",
                      metadata={"dataset": DATASET, "step": 0, "config": dataclasses.asdict(config)})
     return directory
 
 
-def test_eval_binary_writes_every_score_with_its_counts_and_the_network_hash(workdir):
+def test_eval_binary_writes_every_score_with_its_counts_and_the_network_hash(workdir, monkeypatch):
+    command = ["iggan-eval", f"--workdir={workdir}", "--reference=real,untrained", *SMALL_RUN]
+    monkeypatch.setattr(sys, "argv", command)
     with flagsaver.flagsaver():
-        eval_main.FLAGS(["iggan-eval", f"--workdir={workdir}", "--reference=real,untrained", *SMALL_RUN])
+        eval_main.FLAGS(command)
         eval_main.main(["iggan-eval"])
     record = json.loads((workdir / "eval" / "eval.json").read_text())
+    # What reproduces the figures: this command, the training run's command and its configuration.
+    assert record["command"] == " ".join(command)
+    assert record["training_command"] == f"iggan-train --workdir={workdir} --dataset={DATASET}"
+    assert record["training_config"]["dataset"] == DATASET and record["training_config"]["latent_dim"] == 8
     sha256 = load_feature_network().sha256
     assert record["feature_network_sha256"] == sha256
     assert record["renderer"] == {"name": "pyrender", "shadows": True}  # the run's

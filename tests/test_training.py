@@ -183,6 +183,8 @@ def run_flagfile_for_one_step(flagfile, workdir, data_dir):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert latest_checkpoint_step(workdir) == 1
+    # The workdir records the command line, which iggan-eval copies into eval.json.
+    assert (workdir / "command.txt").read_text().startswith(f"iggan-train --workdir={workdir} --flagfile={flagfile}")
 
 
 # One flagfile per code path in the default suite: stored views, online views, and the Table 2 ablation with a

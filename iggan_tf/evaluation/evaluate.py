@@ -24,7 +24,7 @@ from iggan_tf.nets import GeneratorConfig, make_generator
 from iggan_tf.render import OpenGLRenderer
 from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
 from iggan_tf.serving.generator_savedmodel import GeneratorSavedModel, load_generator, resolve_model_dir
-from iggan_tf.training.config import TrainingConfig, workdir_config_path
+from iggan_tf.training.config import TRAINING_COMMAND_FILE, TrainingConfig, workdir_config_path
 
 GENERATED = "generated"
 JSON_NAME = "eval.json"
@@ -138,8 +138,12 @@ def _target_class(feature_network, data: HeldOutData) -> int | None:
     return None
 
 
-def evaluate(config: EvaluationConfig) -> dict:
-    """Scores the rows, writes `eval.json` and `eval.md` into the output dir, and returns the JSON record."""
+def evaluate(config: EvaluationConfig, command: str | None = None) -> dict:
+    """Scores the rows, writes `eval.json` and `eval.md` into the output dir, and returns the JSON record.
+
+    The record carries what reproduces it: `command` (this evaluation's command line, when given), the training
+    run's configuration and, for a workdir, the command that trained it.
+    """
     started = time.monotonic()
     source = _load_source(config)
     generator = source.generator
@@ -187,6 +191,9 @@ def evaluate(config: EvaluationConfig) -> dict:
         "model": str(generator.path),
         "output_dir": str(output_dir),
         "workdir": config.workdir,
+        "command": command,
+        "training_command": _training_command(config.workdir),
+        "training_config": source.training,
         "step": source.step,
         "feature_network": feature_network.summary(),
         "feature_network_sha256": feature_network.sha256,
@@ -241,6 +248,12 @@ def _notes(config: EvaluationConfig, data: HeldOutData, rows: dict, renderer_nam
     if data.class_name not in scores.CONCAVE_CLASSES:
         notes.append(f"hollow rate: not computed, {data.class_name} is not one of {scores.CONCAVE_CLASSES}")
     return notes
+
+
+def _training_command(workdir: str | None) -> str | None:
+    """The command line iggan-train recorded in the workdir (None for a SavedModel or an older workdir)."""
+    path = pathlib.Path(workdir) / TRAINING_COMMAND_FILE if workdir else None
+    return path.read_text().strip() if path is not None and path.is_file() else None
 
 
 def _write_atomically(path: pathlib.Path, text: str) -> None:

@@ -6,6 +6,9 @@
 The library is iggan_tf.evaluation.evaluate; flags share the names of EvaluationConfig's fields.
 """
 
+import shlex
+import sys
+
 from absl import app, flags, logging
 
 from iggan_tf.evaluation.candidates import REFERENCE_ROWS
@@ -58,7 +61,7 @@ def main(argv):
             seed=FLAGS.seed, render_workers=FLAGS.render_workers or None, feature_network=FLAGS.feature_network,
             renderer=FLAGS.renderer, shadows=FLAGS.shadows,
         )
-        record = evaluate(config)
+        record = evaluate(config, command=shlex.join(["iggan-eval", *sys.argv[1:]]))
     except ValueError as error:
         raise app.UsageError(str(error)) from None
     logging.info("evaluated %s in %.0f s; wrote %s", record["model"], record["seconds"], record["output_dir"])

@@ -140,6 +140,10 @@ class TrainingConfig:
                 )
 
 
+# The command line that started the run, in the workdir: evaluations copy it into eval.json.
+TRAINING_COMMAND_FILE = "command.txt"
+
+
 def workdir_config_path(workdir) -> pathlib.Path:
     return pathlib.Path(workdir) / "config.json"
 

@@ -30,7 +30,7 @@ from iggan_tf.nets import make_discriminator, make_generator
 from iggan_tf.render import OpenGLRenderer, opengl_render_function
 from iggan_tf.serving.generator_savedmodel import export_generator
 from iggan_tf.training import real_images
-from iggan_tf.training.config import TrainingConfig, check_workdir, workdir_config_path
+from iggan_tf.training.config import TRAINING_COMMAND_FILE, TrainingConfig, check_workdir, workdir_config_path
 from iggan_tf.training.snapshots import Snapshots
 
 LOSS_NAMES = ("d_loss", "r_l2", "r_dom", "g_loss")
@@ -40,14 +40,19 @@ class NonFiniteLossError(FloatingPointError):
     """Training stopped because a loss became NaN or infinite; the last good checkpoint is kept."""
 
 
-def prepare_workdir(config: TrainingConfig, flags_text: str = "") -> pathlib.Path:
-    """Creates the workdir or checks that it holds the same run; writes config.json and flags.txt atomically."""
+def prepare_workdir(config: TrainingConfig, flags_text: str = "", command: str = "") -> pathlib.Path:
+    """Creates the workdir or checks that it holds the same run; writes config.json and flags.txt atomically and
+    adds `command` to command.txt (one line per invocation: the first started the run, later ones resumed it)."""
     workdir = pathlib.Path(config.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     check_workdir(config)
     _write_atomically(workdir_config_path(workdir), config.to_json() + "\n")
     if flags_text:
         _write_atomically(workdir / "flags.txt", flags_text)
+    if command:
+        commands = workdir / TRAINING_COMMAND_FILE
+        earlier = commands.read_text() if commands.exists() else ""
+        _write_atomically(commands, earlier + command + "\n")
     return workdir
 
 
@@ -107,14 +112,14 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
-def train(config: TrainingConfig, flags_text: str = "") -> dict:
+def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> dict:
     """Runs (or resumes) training to `config.train_steps`; returns the last logged metrics and the export dir."""
     share_gpus_with_render_workers(config.gpu_memory_limit_mb)
     # A dataset drawn by another renderer is refused before the workdir records this run.
     builder = real_images.load_builder(
         config.dataset, config.data_dir, config.manual_dir, config.renderer, config.shadows
     )
-    workdir = prepare_workdir(config, flags_text)
+    workdir = prepare_workdir(config, flags_text, command)
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
