@@ -22,9 +22,9 @@ import numpy as np
 from iggan_tf.geometry.cameras import VIEW_HALF_WIDTH
 from iggan_tf.render.lighting import Lighting
 
-# Path-tracing samples per pixel. Against 256 samples, 8 leave a mean error of 4 gray levels inside the
-# silhouette (4: 7, 16: 2.4) at a third of the time per view of 16; OpenImageDenoise adds 0.3 to 0.5 s per
-# view and does not lower the error at these sizes, so it stays off (NOTES_FOR_README.md).
+# Path-tracing samples per pixel. Against 256 samples, 8 leave a mean error of 3.3 gray levels inside the
+# silhouette (4: 5.6, 16: 2.1) at two thirds of the time per view of 16; OpenImageDenoise adds about 0.3 s
+# per view and raises the error at these sizes, so it stays off (measured: NOTES_FOR_README.md).
 SAMPLES = 8
 # Of the Gaussian pixel filter, in pixels (Cycles' own scale: its default is 1.5).
 _FILTER_WIDTH = 0.75
