@@ -106,6 +106,9 @@ def _add_suns(scene, lighting: Lighting, shadows: bool) -> None:
 def _shaded_material(ambient: float):
     """White diffuse plus a uniform emission of `ambient`."""
     material = bpy.data.materials.new("shaded")
+    # The emission is seen, but is no light source: else Cycles would sample the mesh's triangles as lamps,
+    # and build a light tree over them for every view.
+    material.cycles.emission_sampling = "NONE"
     material.use_nodes = True
     nodes, links = material.node_tree.nodes, material.node_tree.links
     nodes.clear()
@@ -126,6 +129,7 @@ def _normal_material():
     """Emits (n + 1) / 2 for the shading normal n: the mesh is in the camera frame, so world normals are
     camera-frame normals (right, up, towards the camera), as in the pyrender normal maps."""
     material = bpy.data.materials.new("normals")
+    material.cycles.emission_sampling = "NONE"
     material.use_nodes = True
     nodes, links = material.node_tree.nodes, material.node_tree.links
     nodes.clear()
