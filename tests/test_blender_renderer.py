@@ -1,7 +1,7 @@
 """Tests for the `blender` renderer (iggan_tf.render.blender_scene through the pool): its environment, its
-calibration against the Lighting's Lambert brightness, its normal maps, determinism and the shadows switch.
-What every renderer must satisfy (silhouettes against the view transform, shadows where geometry says) is in
-tests/test_renderer_consistency.py. Skips with the reason when the Blender environment is missing
+calibration against the Lighting's Lambert brightness, its normal maps and determinism. What every renderer
+must satisfy (silhouettes against the view transform, shadows where geometry says, with and without shadows)
+is in tests/test_renderer_consistency.py. Skips with the reason when the Blender environment is missing
 (scripts/blender_env.sh creates it)."""
 
 import os
@@ -121,21 +121,3 @@ def test_renders_are_deterministic_and_an_empty_grid_is_black(blender):
     np.testing.assert_array_equal(first, blender.render(voxels, azimuth, elevation))
     assert np.all(first[0] == 0.0) and all(image.max() > 0.0 for image in first[1:])
     assert first.min() >= 0.0 and first.max() <= 1.0
-
-
-@needs_blender
-@pytest.mark.slow
-def test_without_shadows_only_the_shadowed_plate_brightens():
-    """A post on a plate: with shadows=False the plate behind the post (from the lights) is as bright as the
-    rest of the plate; the post itself looks the same either way."""
-    voxels = np.zeros((1, 32, 32, 32), bool)
-    voxels[0, 2:30, 4:6, 2:30] = True  # plate, y low
-    voxels[0, 14:18, 6:28, 14:18] = True  # post standing on it
-    azimuth, elevation = np.array([0.0]), np.array([80.0])  # from high up, so that the lights shine onto the plate
-    images = {}
-    for shadows in (True, False):
-        with OpenGLRenderer(IMAGE_SIZE, workers=1, renderer="blender", shadows=shadows) as renderer:
-            images[shadows] = renderer.render(voxels, azimuth, elevation)[0, ..., 0]
-    darker = images[False] - images[True] > 0.1
-    assert darker.sum() >= 20  # the two shadows of the post
-    assert np.all(images[True] <= images[False] + 3 * LEVEL)  # shadows only ever darken
