@@ -43,13 +43,15 @@ def _blender_interpreter() -> str:
 @dataclasses.dataclass(frozen=True)
 class Backend:
     """One renderer: `drawing_module`.`drawing_class` draws in workers run by the Python whose path
-    `interpreter()` returns, resolved only when the renderer is used (RendererUnavailableError if missing)."""
+    `interpreter()` returns, resolved only when the renderer is used (RendererUnavailableError if missing).
+    A renderer that cannot cast shadows has `draws_shadows=False`; the pool then asks for shadows=False."""
 
     name: str
     drawing_module: str
     drawing_class: str
     interpreter: Callable[[], str]
     description: str
+    draws_shadows: bool = True
 
     def unavailable_reason(self) -> str | None:
         """Why this renderer cannot run here, or None when it can (tests skip with this reason)."""
@@ -63,10 +65,18 @@ class Backend:
 _BACKENDS = (
     Backend(
         name="pyrender",
+        drawing_module="iggan_tf.render.pyrender_scene",
+        drawing_class="PyrenderScene",
+        interpreter=_this_interpreter,
+        description="pyrender's directional lights, standard shader and shadow maps",
+    ),
+    Backend(
+        name="pyrender_unlit",
         drawing_module="iggan_tf.render.tiled_frames",
         drawing_class="TiledFrameRenderer",
         interpreter=_this_interpreter,
-        description="pyrender (OpenGL rasterizer)",
+        description="pyrender as a rasterizer only: our per-vertex Lambert, no shadows, 4 views per frame (fast)",
+        draws_shadows=False,
     ),
     Backend(
         name="blender",

@@ -1,9 +1,8 @@
-"""The lighting of OpenGL renders: directional lights fixed to the camera plus an ambient term (paper 4.2).
+"""The lighting of every renderer: directional lights fixed to the camera plus an ambient term (paper 4.2).
 
-Lambertian reflectance evaluated at the mesh vertices and interpolated across each triangle by OpenGL
-(Gouraud shading, as in fixed-function OpenGL lighting). At 128^2 a marching-cubes triangle of a 64^3 grid
-covers less than a pixel, so per-vertex and per-pixel lighting give the same picture, while per-pixel
-lighting in pyrender's shader costs llvmpipe about three times the raster time. Pure numpy.
+Each renderer turns a Lighting into its own lights (pyrender's DirectionalLights, Blender's suns). The fast
+`pyrender_unlit` renderer instead evaluates Lambertian reflectance itself at the mesh vertices
+(`vertex_brightness`), interpolated across each triangle by OpenGL. Pure numpy, sent to the workers pickled.
 """
 
 import dataclasses

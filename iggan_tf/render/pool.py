@@ -160,6 +160,8 @@ class OpenGLRenderer:
         backend = backends.backend(renderer)
         if not isinstance(shadows, (bool, np.bool_)):
             raise ValueError(f"shadows must be True or False, got {shadows!r}")
+        if shadows and not backend.draws_shadows:
+            raise ValueError(f"shadows=True, but the renderer {backend.name} draws no shadows: pass shadows=False")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         if lights is None:

@@ -1,22 +1,24 @@
-"""The OpenGL drawing itself: one persistent pyrender context that draws meshes, four views per frame.
+"""The fast renderer `pyrender_unlit`: pyrender as a rasterizer only, four views per frame, our own lighting.
 
-Imports pyrender, so only render workers import it: pyrender and TensorFlow crash in one process.
+About four times faster than the default `pyrender` (iggan_tf.render.pyrender_scene) on llvmpipe, because
+pyrender's lit shader and its shadow lookups run for every tiny marching-cubes triangle; in exchange no
+shadows, and the lights are not pyrender's. Imports pyrender, so only render workers import it: pyrender and
+TensorFlow crash in one process.
+
 The camera and the lights are fixed; each mesh is rotated into the camera frame instead (the lights
 move with the camera, so this is the same picture). Gray levels are the Lighting's vertex brightness,
 interpolated by OpenGL; the background is exactly 0. Normal maps (the paper's Figure 3) colour each point by
 its unit normal n in the camera frame (right, up, towards the camera) as RGB (n + 1) / 2 instead.
 
 The brightness reaches OpenGL as a coordinate into a gray ramp texture from `ambient` to 1 rather than as
-a vertex colour: with multisampling, pixels that a triangle only partly covers are shaded at the pixel
-centre outside the triangle, where interpolated colours extrapolate (even below zero, which would turn
-covered pixels black), while texture coordinates are clamped by the sampler to the ramp's range. Normal
-maps look their colours up in the same way, in a texture indexed by the normal's (right, up) components.
+a vertex colour (see iggan_tf.render.pyrender_textures for why); normal maps look their colours up in the
+same way.
 """
 
 import numpy as np
 import pyrender
 
-from iggan_tf.render import frame_layout
+from iggan_tf.render import frame_layout, pyrender_textures
 from iggan_tf.render.lighting import Lighting
 
 # The camera sits on +z looking down -z; meshes lie within the unit ball of frame units, so clipping
@@ -24,37 +26,13 @@ from iggan_tf.render.lighting import Lighting
 _CAMERA_DISTANCE = 2.0
 # Texels of the brightness ramp: adjacent texels differ by less than one output gray level.
 _RAMP_TEXELS = 256
-# Texels per side of the normal-map lookup: adjacent texels differ by about one output level.
-_NORMAL_TEXELS = 256
-
-
-def _clamped_linear_sampler() -> pyrender.Sampler:
-    return pyrender.Sampler(
-        magFilter=pyrender.GLTF.LINEAR,
-        minFilter=pyrender.GLTF.LINEAR,  # no mipmaps: they would average the texture under tiny triangles
-        wrapS=pyrender.GLTF.CLAMP_TO_EDGE,
-        wrapT=pyrender.GLTF.CLAMP_TO_EDGE,
-    )
 
 
 def _brightness_ramp(ambient: float) -> pyrender.Texture:
     """A gray texture [1, _RAMP_TEXELS] from `ambient` to 1, sampled linearly and clamped at both ends."""
     gray = np.round(255.0 * np.linspace(ambient, 1.0, _RAMP_TEXELS)).astype(np.uint8)
     rgb = np.repeat(gray[np.newaxis, :, np.newaxis], 3, axis=2)
-    return pyrender.Texture(source=rgb, source_channels="RGB", sampler=_clamped_linear_sampler())
-
-
-def _normal_colors() -> pyrender.Texture:
-    """An RGB texture [_NORMAL_TEXELS, _NORMAL_TEXELS] holding (n + 1) / 2 for the unit normal n facing the
-    camera whose (right, up) is the texel centre, moved onto the unit circle outside it: the picture of a
-    hemisphere's normal map, columns running right and rows down, like the images."""
-    centres = (np.arange(_NORMAL_TEXELS) + 0.5) / _NORMAL_TEXELS * 2.0 - 1.0
-    right, up = np.meshgrid(centres, -centres)
-    length = np.maximum(np.hypot(right, up), 1.0)
-    right, up = right / length, up / length
-    towards = np.sqrt(np.maximum(1.0 - right**2 - up**2, 0.0))
-    rgb = np.round(255.0 * (np.stack([right, up, towards], axis=-1) + 1.0) / 2.0).astype(np.uint8)
-    return pyrender.Texture(source=rgb, source_channels="RGB", sampler=_clamped_linear_sampler())
+    return pyrender.Texture(source=rgb, source_channels="RGB", sampler=pyrender_textures.clamped_linear_sampler())
 
 
 def _ramp_coordinates(brightness: np.ndarray, ambient: float) -> np.ndarray:
@@ -63,17 +41,13 @@ def _ramp_coordinates(brightness: np.ndarray, ambient: float) -> np.ndarray:
     return np.stack([(position + 0.5) / _RAMP_TEXELS, np.full_like(position, 0.5)], axis=1).astype(np.float32)
 
 
-def _normal_coordinates(normals_in_camera: np.ndarray) -> np.ndarray:
-    """Texture coordinates [V, 2] at which _normal_colors shows the colour of each camera-frame normal.
-
-    pyrender hands texture rows to OpenGL as they are, so v = 0 samples the last row and v grows upwards."""
-    return ((normals_in_camera[:, :2] + 1.0) / 2.0).astype(np.float32)
-
-
 class TiledFrameRenderer:
-    """Draws meshes seen through given camera rotations into uint8 gray images [K, S, S] or normal maps."""
+    """Draws meshes seen through given camera rotations into uint8 gray images [K, S, S] or normal maps.
+    Draws no shadows: `shadows` must be False (the pool checks it against the registry)."""
 
     def __init__(self, image_size: int, lighting: Lighting, shadows: bool):
+        if shadows:
+            raise ValueError("shadows: the pyrender_unlit renderer draws no shadows")
         self.image_size = image_size
         self.lighting = lighting
         frame_size = frame_layout.TILES_PER_SIDE * image_size
@@ -93,7 +67,7 @@ class TiledFrameRenderer:
             baseColorFactor=(1.0, 1.0, 1.0, 1.0), baseColorTexture=_brightness_ramp(lighting.ambient)
         )
         self._normal_material = pyrender.MetallicRoughnessMaterial(
-            baseColorFactor=(1.0, 1.0, 1.0, 1.0), baseColorTexture=_normal_colors()
+            baseColorFactor=(1.0, 1.0, 1.0, 1.0), baseColorTexture=pyrender_textures.normal_colors()
         )
 
     def render(self, meshes, world_to_camera: np.ndarray, normal_maps: bool = False) -> np.ndarray:
@@ -122,7 +96,7 @@ class TiledFrameRenderer:
             # Lights are given as (right, up, towards the camera): the camera normal with forward negated.
             normals_in_camera = (normals @ rotation.T) * np.float32([1.0, 1.0, -1.0])
             if normal_maps:
-                coordinates.append(_normal_coordinates(normals_in_camera))
+                coordinates.append(pyrender_textures.normal_coordinates(normals_in_camera))
             else:
                 brightness = self.lighting.vertex_brightness(normals_in_camera)
                 coordinates.append(_ramp_coordinates(brightness, self.lighting.ambient))
