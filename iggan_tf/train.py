@@ -42,6 +42,8 @@ _HELP = {
     "pretrain_steps": "Steps of R pre-training.",
     "pretrain_batch_size": "Examples per step of R pre-training (default: --batch_size).",
     "render_workers": "OpenGL render worker processes.",
+    "online_render_workers": "With --online_views: worker processes of the input's own OpenGL pool (default: "
+                             "--render_workers), which renders while the training step renders.",
     "mixed_precision": "bfloat16 mixed precision for the networks (losses stay float32).",
     "seed": "Seed of latent vectors, thresholds, views and data order.",
     "checkpoint_every": "Steps between checkpoints (at most this many steps are lost on a crash).",

@@ -15,6 +15,7 @@ import time
 import numpy as np
 import pytest
 
+from iggan_tf.training import loop
 from iggan_tf.training.config import TrainingConfig, config_from_flagfile
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
@@ -208,6 +209,60 @@ def test_a_run_with_a_weight_average_checkpoints_it_and_exports_it(tmp_path, dat
     np.testing.assert_allclose(exported.generate(z), averaged(z, training=False).numpy()[..., 0], atol=1e-6)
     # Two steps leave the average ~1e-4 from G in its outputs (far above the atol above); its weights are not G's.
     assert any(not np.array_equal(a, g) for a, g in zip(averaged.get_weights(), generator.get_weights()))
+
+
+def tiny_config(workdir, data_dir, **fields) -> TrainingConfig:
+    """The TINY run as a TrainingConfig, for runs inside the test process."""
+    return TrainingConfig(
+        workdir=str(workdir), dataset=SMALL_DATASET, data_dir=str(data_dir), generator_width=4, renderer_width=2,
+        renderer_projection_channels=8, discriminator_width=4, batch_size=2, pretrain_shapes=2, pretrain_steps=1,
+        render_workers=1, sample_every=0, log_every=1, export=False, **fields,
+    )
+
+
+def logged_scalars(workdir) -> dict:
+    """{(tag, step): value} of a run's TensorBoard scalars; a resumed run's later event file wins."""
+    import tensorflow as tf
+
+    scalars = {}
+    for path in sorted((pathlib.Path(workdir) / "tensorboard").glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                scalars[(value.tag, event.step)] = float(tf.make_ndarray(value.tensor))
+    return scalars
+
+
+def checkpoint_values(workdir, step: int) -> dict:
+    """Every saved tensor of checkpoint `step` by name, but the save counter (how often a process saved)."""
+    import tensorflow as tf
+
+    reader = tf.train.load_checkpoint(str(pathlib.Path(workdir) / "checkpoints" / f"ckpt-{step}"))
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
+            if name not in ("_CHECKPOINTABLE_OBJECT_GRAPH", "save_counter/.ATTRIBUTES/VARIABLE_VALUE")}
+
+
+def assert_same_continuation(uninterrupted, resumed, resumed_from: int, steps: int) -> None:
+    """Bitwise the same checkpoint at `steps` (weights, optimizers, random state) and the same logged losses
+    and metrics after `resumed_from`. CPU kernels here are deterministic, so no tolerance is needed."""
+    expected, actual = checkpoint_values(uninterrupted, steps), checkpoint_values(resumed, steps)
+    assert sorted(expected) == sorted(actual)
+    assert any(name.startswith("generator/") for name in expected)
+    differing = [name for name in expected if not np.array_equal(expected[name], actual[name])]
+    assert not differing, differing
+    expected_logs, actual_logs = logged_scalars(uninterrupted), logged_scalars(resumed)
+    after_resume = sorted(key for key in expected_logs if key[1] > resumed_from and key[0] != "steps_per_second")
+    assert len(after_resume) >= len(loop.LOSS_NAMES) * (steps - resumed_from)
+    assert [actual_logs.get(key) for key in after_resume] == [expected_logs[key] for key in after_resume]
+
+
+@pytest.mark.parametrize("online_views", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_a_resumed_run_continues_bitwise_like_an_uninterrupted_one(tmp_path, data_dir, online_views):
+    half = 2
+    fields = {"online_views": online_views, "online_objects": 5 if online_views else None, "checkpoint_every": half}
+    loop.train(tiny_config(tmp_path / "whole", data_dir, train_steps=2 * half, **fields))
+    loop.train(tiny_config(tmp_path / "resumed", data_dir, train_steps=half, **fields))
+    loop.train(tiny_config(tmp_path / "resumed", data_dir, train_steps=2 * half, **fields))
+    assert_same_continuation(tmp_path / "whole", tmp_path / "resumed", half, 2 * half)
 
 
 def test_a_non_finite_loss_stops_training_naming_the_step_and_keeps_the_last_good_checkpoint(

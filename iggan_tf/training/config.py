@@ -20,6 +20,7 @@ RESUMABLE_CHANGES = frozenset(
         "eval_every",
         "eval_samples",
         "render_workers",
+        "online_render_workers",
         "export",
         "data_dir",
         "manual_dir",
@@ -63,6 +64,8 @@ class TrainingConfig:
     # None: the GAN's batch_size.
     pretrain_batch_size: int | None = None
     render_workers: int = 2
+    # Workers of the online-views renderer, a pool of its own beside the training step's (None: render_workers).
+    online_render_workers: int | None = None
     mixed_precision: bool = False
     seed: int = 0
     checkpoint_every: int = 100
@@ -82,9 +85,9 @@ class TrainingConfig:
             "voxel_size", "latent_dim", "generator_width", "renderer_width", "renderer_projection_channels",
             "discriminator_width", "batch_size", "train_steps", "render_workers", "checkpoint_every",
             "keep_checkpoints", "log_every", "pretrain_shapes", "pretrain_steps", "eval_samples",
-            "online_objects", "pretrain_batch_size",
+            "online_objects", "pretrain_batch_size", "online_render_workers",
         )
-        optional = ("online_objects", "pretrain_batch_size")  # None: not given
+        optional = ("online_objects", "pretrain_batch_size", "online_render_workers")  # None: not given
         minimums = {**dict.fromkeys(at_least_one, 1), "sample_every": 0, "eval_every": 0, "seed": 0}
         for name, minimum in minimums.items():
             value = getattr(self, name)
