@@ -255,7 +255,22 @@ def assert_same_continuation(uninterrupted, resumed, resumed_from: int, steps: i
     assert [actual_logs.get(key) for key in after_resume] == [expected_logs[key] for key in after_resume]
 
 
-@pytest.mark.parametrize("online_views", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_stored_views_started_at_a_later_batch_continue_the_whole_stream(data_dir):
+    """The fast part of exact resume: a resumed run's input starts at its step and sees what an uninterrupted
+    run sees from there (the runs below check the rest, end to end)."""
+    from iggan_tf.training import real_images
+
+    builder = real_images.load_builder(SMALL_DATASET, str(data_dir))
+    whole = [batch.numpy() for batch in real_images.stored_view_batches(builder, 3, seed=1).take(5)]
+    resumed = [batch.numpy() for batch in real_images.stored_view_batches(builder, 3, seed=1, first_batch=3).take(2)]
+    for expected, actual in zip(whole[3:], resumed, strict=True):
+        np.testing.assert_array_equal(expected, actual)
+    assert whole[0].dtype == np.float32 and whole[0].shape == (3, 64, 64, 1) and 0 <= whole[0].min() <= whole[0].max() <= 1
+    assert not np.array_equal(whole[0], whole[1])
+
+
+@pytest.mark.slow  # three runs in this process: about 40 s each on an idle 2-core machine
+@pytest.mark.parametrize("online_views", [False, True])
 def test_a_resumed_run_continues_bitwise_like_an_uninterrupted_one(tmp_path, data_dir, online_views):
     half = 2
     fields = {"online_views": online_views, "online_objects": 5 if online_views else None, "checkpoint_every": half}
@@ -295,5 +310,94 @@ def test_a_non_finite_loss_stops_training_naming_the_step_and_keeps_the_last_goo
     reader = tf.train.load_checkpoint(str(pathlib.Path(config.workdir) / "checkpoints" / f"ckpt-{poison_at_step - 1}"))
     for name in reader.get_variable_to_shape_map():
         value = reader.get_tensor(name)
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            assert np.all(np.isfinite(value)), name
+
+
+@pytest.mark.slow  # two trainer processes and one run in this process
+def test_sigterm_ends_the_step_saves_it_and_the_resumed_run_matches_an_uninterrupted_one(tmp_path, data_dir):
+    target = 6
+    loop.train(tiny_config(tmp_path / "whole", data_dir, train_steps=target, checkpoint_every=1))
+    workdir = tmp_path / "stopped"
+    arguments = [f"--dataset={SMALL_DATASET}", f"--data_dir={data_dir}", *TINY, "--checkpoint_every=2"]
+    process = subprocess.Popen(train_command(workdir, *arguments, "--train_steps=1000"), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, env=environment())
+    deadline = time.monotonic() + 300
+    while (latest_checkpoint_step(workdir) or 0) < 2:
+        assert process.poll() is None, "training ended before it was stopped"
+        assert time.monotonic() < deadline, "no second checkpoint within 300 s"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)  # most likely mid-step 3: the step must end and be saved as step 3
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode != 0
+    match = re.search(r"stopped by signal 15: the checkpoint of step (\d+) is saved", stderr)
+    assert match, stderr[-3000:]
+    stopped_at = int(match.group(1))
+    assert 2 <= stopped_at < target and latest_checkpoint_step(workdir) == stopped_at
+    assert checkpoint_values(workdir, stopped_at)["step/.ATTRIBUTES/VARIABLE_VALUE"] == stopped_at
+    resumed = subprocess.run(train_command(workdir, *arguments, f"--train_steps={target}"), capture_output=True,
+                             text=True, env=environment(), timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert_same_continuation(tmp_path / "whole", workdir, stopped_at, target)
+
+
+def test_the_finite_state_guard_names_the_part_that_is_not_finite(tmp_path):
+    import tensorflow as tf
+
+    from iggan_tf.gan import IGGAN, UniformViewSampler
+    from iggan_tf.geometry.cameras import FULL_TURN_HIGH
+    from iggan_tf.nets import make_rendernet
+
+    config = tiny_config(tmp_path, tmp_path)
+    generator, discriminator = loop.build_generator_and_discriminator(config)
+    model = IGGAN(generator, make_rendernet(loop.renderer_config(config)), discriminator, lambda *views: None,
+                  UniformViewSampler(FULL_TURN_HIGH), seed=0)
+    model.compile()
+    all_finite = loop.finite_state_function(model)
+    assert all(bool(value) for value in all_finite().values())
+    loop._check_finite({"g_loss": 0.5}, all_finite(), step=7, last_checkpoint=None)
+    kernel = discriminator.trainable_variables[0]
+    kernel.assign(tf.tensor_scatter_nd_update(kernel, [[0] * len(kernel.shape)], [np.inf]))
+    state = all_finite()
+    assert [name for name, value in state.items() if not bool(value)] == ["discriminator"]
+    with pytest.raises(loop.NonFiniteLossError, match=r"step 7: non-finite values in discriminator after the update"):
+        loop._check_finite({"g_loss": 0.5}, state, step=7, last_checkpoint=None)
+
+
+@pytest.mark.slow  # a run in this process
+def test_an_update_that_makes_weights_non_finite_stops_training_before_it_is_checkpointed(
+    tmp_path, data_dir, monkeypatch
+):
+    """The losses of the poisoned step are finite (they are computed before the update), so only the guard
+    after the update can stop it; the checkpoint left on disk restores to finite weights."""
+    import tensorflow as tf
+
+    from iggan_tf.gan.model import IGGAN
+
+    poison_at_step = 3
+    updates = tf.Variable(0, dtype=tf.int64)
+    compile_model = IGGAN.compile
+
+    def compile_with_an_infinite_generator_gradient(self, **kwargs):
+        compile_model(self, **kwargs)
+        apply_gradients = self.generator_optimizer.apply_gradients
+
+        def apply_poisoned_gradients(gradients_and_variables):
+            updates.assign_add(1)
+            factor = tf.where(updates >= poison_at_step, tf.constant(np.inf, tf.float32), 1.0)
+            return apply_gradients([(gradient * factor, variable) for gradient, variable in gradients_and_variables])
+
+        self.generator_optimizer.apply_gradients = apply_poisoned_gradients
+
+    monkeypatch.setattr(IGGAN, "compile", compile_with_an_infinite_generator_gradient)
+    config = tiny_config(tmp_path / "run", data_dir, checkpoint_every=1, train_steps=10)
+    with pytest.raises(loop.NonFiniteLossError, match=f"step {poison_at_step}: non-finite values in generator"):
+        loop.train(config)
+    assert latest_checkpoint_step(config.workdir) == poison_at_step - 1
+    generator, _ = loop.build_generator_and_discriminator(config)
+    checkpoint_path = pathlib.Path(config.workdir) / "checkpoints" / f"ckpt-{poison_at_step - 1}"
+    tf.train.Checkpoint(generator=generator).restore(str(checkpoint_path)).expect_partial().assert_existing_objects_matched()
+    assert all(np.all(np.isfinite(weight)) for weight in generator.get_weights())
+    for name, value in checkpoint_values(config.workdir, poison_at_step - 1).items():
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
             assert np.all(np.isfinite(value)), name
