@@ -119,7 +119,8 @@ def unlimited_views(
 
 def held_out_renders(builder, manual_dir, renderer) -> np.ndarray:
     """uint8 [M, S, S, 1]: the test split of a synthetic_shapes or shapenet_renders config, rendered here by
-    `renderer` exactly as its builder renders it (same objects, views, meshing and lights).
+    `renderer` exactly as its builder renders it (same objects, views, meshing and lights; in generation order,
+    where tfds stores them shuffled).
 
     In-training evaluation of an online-views run compares with these, so the run never prepares the stored
     dataset, whose training views (20 per object in the unlimited and lvp settings) it does not use.
