@@ -1,9 +1,10 @@
 """Unlimited views (paper Section 4.2): a tf.data pipeline that shows every object once per epoch from a new
 random view, rendered online by the OpenGL worker pool, in place of a dataset of stored views.
 
-The objects' binary voxels are held bit-packed in memory (a 64^3 grid takes 32 KiB); the order of epoch k and
-the view of object i in epoch k are drawn statelessly from (seed, k) (`stream_order`), so a run with the same
-seed sees the same images and a resumed run, starting at its checkpointed step, continues the same stream.
+The objects' binary voxels are held bit-packed in memory (a 64^3 grid takes 32 KiB); the order of epoch k is
+drawn statelessly from (seed, k) (`stream_order`) and the view of object i in epoch k from (seed, k, i), so a
+run with the same seed sees the same images and a resumed run, starting at its checkpointed step, continues
+the same stream.
 """
 
 import contextlib
