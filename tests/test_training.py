@@ -1,5 +1,6 @@
-"""The training run: its config and flag errors, resuming after SIGKILL, stopping on a non-finite loss, and every
-flagfile in flags/ running a step at reduced size (so none rots).
+"""The training run: its config and flag errors, resuming after SIGKILL, exact (bitwise) resume after an early end
+or a SIGTERM, stopping on a non-finite loss or update before it is checkpointed, online-views runs evaluating
+without the stored dataset, and every flagfile in flags/ running a step at reduced size (so none rots).
 
 The binary runs in subprocesses: its absl flags share names with other binaries imported by other tests.
 """
@@ -69,6 +70,8 @@ def test_config_rejects_bad_values_naming_the_field():
         TrainingConfig(workdir="w", pretrain_batch_size=0)
     with pytest.raises(ValueError, match="generator_ema_decay"):
         TrainingConfig(workdir="w", generator_ema_decay=1.0)
+    with pytest.raises(ValueError, match="online_render_workers"):
+        TrainingConfig(workdir="w", online_render_workers=0)
 
 
 @pytest.mark.parametrize("pretrain_batch_size, expected", [(None, 8), (16, 16)])
