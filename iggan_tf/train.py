@@ -49,6 +49,8 @@ _HELP = {
     "render_workers": "OpenGL render worker processes.",
     "gpu_memory_limit_mb": "TensorFlow's memory per GPU in MB (0: grow as needed); the rest is left to the EGL "
                            "render workers on the same GPU.",
+    "online_render_workers": "With --online_views: worker processes of the input's own OpenGL pool (default: "
+                             "--render_workers), which renders while the training step renders.",
     "mixed_precision": "bfloat16 mixed precision for the networks (losses stay float32).",
     "seed": "Seed of latent vectors, thresholds, views and data order.",
     "checkpoint_every": "Steps between checkpoints (at most this many steps are lost on a crash).",

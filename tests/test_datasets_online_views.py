@@ -101,3 +101,19 @@ def test_finite_epochs_end_and_drop_the_incomplete_last_batch():
 def test_bad_arguments_are_named(packed, resolution, batch_size, message):
     with pytest.raises(ValueError, match=message):
         online_views.unlimited_views(packed, resolution, FULL_TURN_WIDE, _occupancy_images, batch_size=batch_size)
+
+
+def test_a_stream_started_at_a_later_batch_continues_the_whole_stream():
+    """A resumed run starts the stream at its checkpointed step and must see what an uninterrupted run sees."""
+    packed = online_views.pack_voxels(_objects(5))
+
+    def stream(first_batch, batches):
+        dataset = online_views.unlimited_views(
+            packed, RESOLUTION, FULL_TURN_WIDE, _occupancy_images, batch_size=3, seed=2, first_batch=first_batch
+        )
+        return _stream(dataset, batches)
+
+    whole, resumed = stream(0, 7), stream(4, 3)
+    for left, right in zip(whole[4:], resumed, strict=True):
+        for key in left:
+            np.testing.assert_array_equal(left[key], right[key])

@@ -1,5 +1,6 @@
-"""The training run: its config and flag errors, resuming after SIGKILL, stopping on a non-finite loss, and every
-flagfile in flags/ running a step at reduced size (so none rots).
+"""The training run: its config and flag errors, resuming after SIGKILL, exact (bitwise) resume after an early end
+or a SIGTERM, stopping on a non-finite loss or update before it is checkpointed, online-views runs evaluating
+without the stored dataset, and every flagfile in flags/ running a step at reduced size (so none rots).
 
 The binary runs in subprocesses: its absl flags share names with other binaries imported by other tests.
 """
@@ -15,6 +16,7 @@ import time
 import numpy as np
 import pytest
 
+from iggan_tf.training import loop
 from iggan_tf.training.config import TrainingConfig, config_from_flagfile
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
@@ -72,6 +74,8 @@ def test_config_rejects_bad_values_naming_the_field():
         TrainingConfig(workdir="w", gpu_memory_limit_mb=-1)
     with pytest.raises(ValueError, match="renderer must be one of"):
         TrainingConfig(workdir="w", renderer="povray")
+    with pytest.raises(ValueError, match="online_render_workers"):
+        TrainingConfig(workdir="w", online_render_workers=0)
 
 
 @pytest.mark.parametrize("pretrain_batch_size, expected", [(None, 8), (16, 16)])
@@ -255,6 +259,75 @@ def test_a_run_with_a_weight_average_checkpoints_it_and_exports_it(tmp_path, dat
     assert any(not np.array_equal(a, g) for a, g in zip(averaged.get_weights(), generator.get_weights()))
 
 
+def tiny_config(workdir, data_dir, **fields) -> TrainingConfig:
+    """The TINY run as a TrainingConfig, for runs inside the test process."""
+    return TrainingConfig(
+        workdir=str(workdir), dataset=SMALL_DATASET, data_dir=str(data_dir), generator_width=4, renderer_width=2,
+        renderer_projection_channels=8, discriminator_width=4, batch_size=2, pretrain_shapes=2, pretrain_steps=1,
+        render_workers=1, sample_every=0, log_every=1, export=False, **fields,
+    )
+
+
+def logged_scalars(workdir) -> dict:
+    """{(tag, step): value} of a run's TensorBoard scalars; a resumed run's later event file wins."""
+    import tensorflow as tf
+
+    scalars = {}
+    for path in sorted((pathlib.Path(workdir) / "tensorboard").glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                scalars[(value.tag, event.step)] = float(tf.make_ndarray(value.tensor))
+    return scalars
+
+
+def checkpoint_values(workdir, step: int) -> dict:
+    """Every saved tensor of checkpoint `step` by name, but the save counter (how often a process saved)."""
+    import tensorflow as tf
+
+    reader = tf.train.load_checkpoint(str(pathlib.Path(workdir) / "checkpoints" / f"ckpt-{step}"))
+    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()
+            if name not in ("_CHECKPOINTABLE_OBJECT_GRAPH", "save_counter/.ATTRIBUTES/VARIABLE_VALUE")}
+
+
+def assert_same_continuation(uninterrupted, resumed, resumed_from: int, steps: int) -> None:
+    """Bitwise the same checkpoint at `steps` (weights, optimizers, random state) and the same logged losses
+    and metrics after `resumed_from`. CPU kernels here are deterministic, so no tolerance is needed."""
+    expected, actual = checkpoint_values(uninterrupted, steps), checkpoint_values(resumed, steps)
+    assert sorted(expected) == sorted(actual)
+    assert any(name.startswith("generator/") for name in expected)
+    differing = [name for name in expected if not np.array_equal(expected[name], actual[name])]
+    assert not differing, differing
+    expected_logs, actual_logs = logged_scalars(uninterrupted), logged_scalars(resumed)
+    after_resume = sorted(key for key in expected_logs if key[1] > resumed_from and key[0] != "steps_per_second")
+    assert len(after_resume) >= len(loop.LOSS_NAMES) * (steps - resumed_from)
+    assert [actual_logs.get(key) for key in after_resume] == [expected_logs[key] for key in after_resume]
+
+
+def test_stored_views_started_at_a_later_batch_continue_the_whole_stream(data_dir):
+    """The fast part of exact resume: a resumed run's input starts at its step and sees what an uninterrupted
+    run sees from there (the runs below check the rest, end to end)."""
+    from iggan_tf.training import real_images
+
+    builder = real_images.load_builder(SMALL_DATASET, str(data_dir))
+    whole = [batch.numpy() for batch in real_images.stored_view_batches(builder, 3, seed=1).take(5)]
+    resumed = [batch.numpy() for batch in real_images.stored_view_batches(builder, 3, seed=1, first_batch=3).take(2)]
+    for expected, actual in zip(whole[3:], resumed, strict=True):
+        np.testing.assert_array_equal(expected, actual)
+    assert whole[0].dtype == np.float32 and whole[0].shape == (3, 64, 64, 1) and 0 <= whole[0].min() <= whole[0].max() <= 1
+    assert not np.array_equal(whole[0], whole[1])
+
+
+@pytest.mark.slow  # three runs in this process: about 40 s each on an idle 2-core machine
+@pytest.mark.parametrize("online_views", [False, True])
+def test_a_resumed_run_continues_bitwise_like_an_uninterrupted_one(tmp_path, data_dir, online_views):
+    half = 2
+    fields = {"online_views": online_views, "online_objects": 5 if online_views else None, "checkpoint_every": half}
+    loop.train(tiny_config(tmp_path / "whole", data_dir, train_steps=2 * half, **fields))
+    loop.train(tiny_config(tmp_path / "resumed", data_dir, train_steps=half, **fields))
+    loop.train(tiny_config(tmp_path / "resumed", data_dir, train_steps=2 * half, **fields))
+    assert_same_continuation(tmp_path / "whole", tmp_path / "resumed", half, 2 * half)
+
+
 def test_a_non_finite_loss_stops_training_naming_the_step_and_keeps_the_last_good_checkpoint(
     tmp_path, data_dir, monkeypatch
 ):
@@ -287,3 +360,112 @@ def test_a_non_finite_loss_stops_training_naming_the_step_and_keeps_the_last_goo
         value = reader.get_tensor(name)
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
             assert np.all(np.isfinite(value)), name
+
+
+@pytest.mark.slow  # two trainer processes and one run in this process
+def test_sigterm_ends_the_step_saves_it_and_the_resumed_run_matches_an_uninterrupted_one(tmp_path, data_dir):
+    target = 6
+    loop.train(tiny_config(tmp_path / "whole", data_dir, train_steps=target, checkpoint_every=1))
+    workdir = tmp_path / "stopped"
+    arguments = [f"--dataset={SMALL_DATASET}", f"--data_dir={data_dir}", *TINY, "--checkpoint_every=2"]
+    process = subprocess.Popen(train_command(workdir, *arguments, "--train_steps=1000"), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, env=environment())
+    deadline = time.monotonic() + 300
+    while (latest_checkpoint_step(workdir) or 0) < 2:
+        assert process.poll() is None, "training ended before it was stopped"
+        assert time.monotonic() < deadline, "no second checkpoint within 300 s"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)  # most likely mid-step 3: the step must end and be saved as step 3
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode != 0
+    match = re.search(r"stopped by signal 15: the checkpoint of step (\d+) is saved", stderr)
+    assert match, stderr[-3000:]
+    stopped_at = int(match.group(1))
+    assert 2 <= stopped_at < target and latest_checkpoint_step(workdir) == stopped_at
+    assert checkpoint_values(workdir, stopped_at)["step/.ATTRIBUTES/VARIABLE_VALUE"] == stopped_at
+    resumed = subprocess.run(train_command(workdir, *arguments, f"--train_steps={target}"), capture_output=True,
+                             text=True, env=environment(), timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert_same_continuation(tmp_path / "whole", workdir, stopped_at, target)
+
+
+def test_the_finite_state_guard_names_the_part_that_is_not_finite(tmp_path):
+    import tensorflow as tf
+
+    from iggan_tf.gan import IGGAN, UniformViewSampler
+    from iggan_tf.geometry.cameras import FULL_TURN_HIGH
+    from iggan_tf.nets import make_rendernet
+
+    config = tiny_config(tmp_path, tmp_path)
+    generator, discriminator = loop.build_generator_and_discriminator(config)
+    model = IGGAN(generator, make_rendernet(loop.renderer_config(config)), discriminator, lambda *views: None,
+                  UniformViewSampler(FULL_TURN_HIGH), seed=0)
+    model.compile()
+    all_finite = loop.finite_state_function(model)
+    assert all(bool(value) for value in all_finite().values())
+    loop._check_finite({"g_loss": 0.5}, all_finite(), step=7, last_checkpoint=None)
+    kernel = discriminator.trainable_variables[0]
+    kernel.assign(tf.tensor_scatter_nd_update(kernel, [[0] * len(kernel.shape)], [np.inf]))
+    state = all_finite()
+    assert [name for name, value in state.items() if not bool(value)] == ["discriminator"]
+    with pytest.raises(loop.NonFiniteLossError, match=r"step 7: non-finite values in discriminator after the update"):
+        loop._check_finite({"g_loss": 0.5}, state, step=7, last_checkpoint=None)
+
+
+@pytest.mark.slow  # a run in this process
+def test_an_update_that_makes_weights_non_finite_stops_training_before_it_is_checkpointed(
+    tmp_path, data_dir, monkeypatch
+):
+    """The losses of the poisoned step are finite (they are computed before the update), so only the guard
+    after the update can stop it; the checkpoint left on disk restores to finite weights."""
+    import tensorflow as tf
+
+    from iggan_tf.gan.model import IGGAN
+
+    poison_at_step = 3
+    updates = tf.Variable(0, dtype=tf.int64)
+    compile_model = IGGAN.compile
+
+    def compile_with_an_infinite_generator_gradient(self, **kwargs):
+        compile_model(self, **kwargs)
+        apply_gradients = self.generator_optimizer.apply_gradients
+
+        def apply_poisoned_gradients(gradients_and_variables):
+            updates.assign_add(1)
+            factor = tf.where(updates >= poison_at_step, tf.constant(np.inf, tf.float32), 1.0)
+            return apply_gradients([(gradient * factor, variable) for gradient, variable in gradients_and_variables])
+
+        self.generator_optimizer.apply_gradients = apply_poisoned_gradients
+
+    monkeypatch.setattr(IGGAN, "compile", compile_with_an_infinite_generator_gradient)
+    config = tiny_config(tmp_path / "run", data_dir, checkpoint_every=1, train_steps=10)
+    with pytest.raises(loop.NonFiniteLossError, match=f"step {poison_at_step}: non-finite values in generator"):
+        loop.train(config)
+    assert latest_checkpoint_step(config.workdir) == poison_at_step - 1
+    generator, _ = loop.build_generator_and_discriminator(config)
+    checkpoint_path = pathlib.Path(config.workdir) / "checkpoints" / f"ckpt-{poison_at_step - 1}"
+    tf.train.Checkpoint(generator=generator).restore(str(checkpoint_path)).expect_partial().assert_existing_objects_matched()
+    assert all(np.all(np.isfinite(weight)) for weight in generator.get_weights())
+    for name, value in checkpoint_values(config.workdir, poison_at_step - 1).items():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            assert np.all(np.isfinite(value)), name
+
+
+def test_online_views_runs_evaluate_against_the_stored_test_renders_without_preparing_the_dataset(data_dir, tmp_path):
+    """An online-views run reads only the builder's definition and renders the held-out objects itself,
+    exactly as the builder stored them."""
+    from iggan_tf.datasets import online_views
+    from iggan_tf.evaluation.held_out_data import load_held_out_data
+    from iggan_tf.render import OpenGLRenderer
+    from iggan_tf.training import real_images
+
+    unprepared = real_images.load_builder(SMALL_DATASET, str(tmp_path / "empty"), prepare=False)
+    assert not (tmp_path / "empty").exists() or not any((tmp_path / "empty").rglob("*.tfrecord*"))
+    real_images.check_image_size(unprepared, 64)
+    assert real_images.view_range_of(unprepared) == real_images.view_range_of(real_images.load_builder(SMALL_DATASET, str(data_dir)))
+    with OpenGLRenderer(64, workers=1) as renderer:
+        rendered = online_views.held_out_renders(unprepared, None, renderer)
+    stored = load_held_out_data(SMALL_DATASET, str(data_dir)).held_out_images
+    assert rendered.shape == stored.shape and rendered.dtype == stored.dtype
+    # tfds stores examples shuffled by key: the same images, in another order.
+    assert sorted(image.tobytes() for image in rendered) == sorted(image.tobytes() for image in stored)

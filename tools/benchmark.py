@@ -7,7 +7,9 @@ and of a naive per-image renderer in the same run); train (seconds per IG-GAN st
 the OpenGL renderer and with a null renderer, their ratio, peak memory); savedmodel (samples/s of the exported 64^3 generator on
 2 cores at batch 1 and 16, and seconds for `iggan-sample` to write 16 shapes with all their pictures); eval (seconds
 for `iggan-eval`'s library to score N generated 32^3 shapes against synthetic_shapes/tub_500_64, per stage); dataset
-(seconds to build a synthetic_shapes config from nothing into a fresh data dir).
+(seconds to build a synthetic_shapes config from nothing into a fresh data dir); memory
+(peak RSS of a few `iggan-train` steps on flags/paper_chair_lvp.flags' dataset, chairs LVP 128^2, with CPU-size
+networks: the trainer and its render workers; the dataset is prepared first if missing, timed apart).
 Measurements live in iggan_tf.benchmarks.
 """
 
@@ -16,11 +18,11 @@ import json
 from absl import app, flags
 
 from iggan_tf.benchmarks import benchmark_shapes, dataset_build, evaluation_throughput, render_throughput
-from iggan_tf.benchmarks import savedmodel_throughput
-from iggan_tf.benchmarks import train_step
+from iggan_tf.benchmarks import savedmodel_throughput, train_step, training_memory
 
 FLAGS = flags.FLAGS
-flags.DEFINE_list("sections", ["render"], "Sections to run, comma-separated: render, train, savedmodel, eval, dataset.")
+flags.DEFINE_list("sections", ["render"],
+                  "Sections to run, comma-separated: render, train, savedmodel, eval, dataset, memory.")
 flags.DEFINE_integer("voxel_size", 64, "render, savedmodel: side N of the voxel grids.")
 flags.DEFINE_integer("image_size", 128, "render: side S of the rendered images.")
 flags.DEFINE_integer("batch_size", 64, "render: views per call of the renderer.")
@@ -41,6 +43,10 @@ flags.DEFINE_integer("eval_chamfer_samples", 100, "eval: shapes per set for Cham
 flags.DEFINE_integer("train_steps", 10, "train: timed IG-GAN steps per renderer (after two warm-up steps).")
 flags.DEFINE_string("dataset_build", "synthetic_shapes/tub_500_128", "dataset: the synthetic_shapes config built.")
 flags.DEFINE_string("eval_data_dir", None, "eval: tfds data dir of synthetic_shapes/tub_500_64 (built if missing).")
+flags.DEFINE_string("memory_flagfile", str(training_memory.LVP_FLAGS), "memory: iggan-train flagfile of the run.")
+flags.DEFINE_string("memory_dataset", None, "memory: dataset instead of the flagfile's (same image size).")
+flags.DEFINE_string("memory_data_dir", None, "memory: tfds data dir (the dataset is prepared there if missing).")
+flags.DEFINE_integer("memory_steps", 3, "memory: IG-GAN steps of the measured run.")
 
 
 def _render_section() -> dict:
@@ -74,8 +80,15 @@ def _dataset_section() -> dict:
     return dataset_build.measure(dataset_build.DatasetBuildBenchmark(dataset=FLAGS.dataset_build))
 
 
+def _memory_section() -> dict:
+    return training_memory.measure(training_memory.MemoryBenchmark(
+        flagfile=FLAGS.memory_flagfile, data_dir=FLAGS.memory_data_dir, dataset=FLAGS.memory_dataset,
+        steps=FLAGS.memory_steps,
+    ))
+
+
 SECTIONS = {"render": _render_section, "train": _train_section, "savedmodel": _savedmodel_section,
-            "eval": _eval_section, "dataset": _dataset_section}
+            "eval": _eval_section, "dataset": _dataset_section, "memory": _memory_section}
 
 
 def main(argv):

@@ -3,8 +3,9 @@
 Importing this package registers the builders `synthetic_shapes`, `shapenet_renders` and `chanterelle` with
 tfds (so `tfds.builder("synthetic_shapes/tub_500_64")` works), which imports TensorFlow; render workers never
 import it. The library modules: `settings` (the paper's settings), `shape_renders` (voxelize and render
-objects), `synthetic_collection`, `shapenet_files`, `photos`, `online_views` (unlimited views),
-`dataset_renderer` (which renderer drew a dataset; runs with another are refused).
+objects), `synthetic_collection`, `shapenet_files`, `photos`, `online_views` (unlimited views), `stream_order`
+(which example a training stream shows at each position), `dataset_renderer` (which renderer drew a dataset; runs
+with another are refused).
 """
 
 from iggan_tf.datasets.chanterelle import chanterelle_dataset_builder

@@ -23,6 +23,7 @@ RESUMABLE_CHANGES = frozenset(
         "eval_samples",
         "render_workers",
         "gpu_memory_limit_mb",
+        "online_render_workers",
         "export",
         "data_dir",
         "manual_dir",
@@ -71,6 +72,8 @@ class TrainingConfig:
     render_workers: int = 2
     # TensorFlow's memory per GPU in MB; 0: it grows as needed, leaving the rest to the EGL render workers.
     gpu_memory_limit_mb: int = 0
+    # Workers of the online-views renderer, a pool of its own beside the training step's (None: render_workers).
+    online_render_workers: int | None = None
     mixed_precision: bool = False
     seed: int = 0
     checkpoint_every: int = 100
@@ -90,9 +93,9 @@ class TrainingConfig:
             "voxel_size", "latent_dim", "generator_width", "renderer_width", "renderer_projection_channels",
             "discriminator_width", "batch_size", "train_steps", "render_workers", "checkpoint_every",
             "keep_checkpoints", "log_every", "pretrain_shapes", "pretrain_steps", "eval_samples",
-            "online_objects", "pretrain_batch_size",
+            "online_objects", "pretrain_batch_size", "online_render_workers",
         )
-        optional = ("online_objects", "pretrain_batch_size")  # None: not given
+        optional = ("online_objects", "pretrain_batch_size", "online_render_workers")  # None: not given
         minimums = {**dict.fromkeys(at_least_one, 1), "sample_every": 0, "eval_every": 0, "seed": 0,
                     "gpu_memory_limit_mb": 0}
         for name, minimum in minimums.items():

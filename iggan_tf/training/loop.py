@@ -4,6 +4,9 @@ checkpoints, summaries, snapshots and the final SavedModel export.
 Workdir layout: config.json and flags.txt (what was run), checkpoints/ (the last few, atomic), renderer/
 (the pre-trained RenderNet), tensorboard/, samples/ (PNG grids and meshes), export/generator/<version>/.
 Rerunning the same command resumes from the latest checkpoint; a crash loses at most `checkpoint_every` steps.
+A checkpoint is one unit: step, weights, optimizers, the random generator, and the input position, which is the
+step itself (the batch of step s is fixed by the seed and s, see iggan_tf.datasets.stream_order), so a resumed
+run continues exactly as an uninterrupted one.
 """
 
 import contextlib
@@ -21,6 +24,7 @@ import tqdm
 from absl import logging
 
 from iggan_tf.devices import share_gpus_with_render_workers
+from iggan_tf.datasets import online_views
 from iggan_tf.evaluation.during_training import evaluate_generator
 from iggan_tf.evaluation.held_out_data import load_held_out_data
 from iggan_tf.gan import Hyperparameters, IGGAN, UniformViewSampler
@@ -37,7 +41,8 @@ LOSS_NAMES = ("d_loss", "r_l2", "r_dom", "g_loss")
 
 
 class NonFiniteLossError(FloatingPointError):
-    """Training stopped because a loss became NaN or infinite; the last good checkpoint is kept."""
+    """Training stopped because a loss, weight or optimizer state became NaN or infinite; the last good
+    checkpoint is kept."""
 
 
 def prepare_workdir(config: TrainingConfig, flags_text: str = "", command: str = "") -> pathlib.Path:
@@ -100,25 +105,70 @@ def pretrained_rendernet(config: TrainingConfig, workdir: pathlib.Path, opengl_r
     )
 
 
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """SIGTERM (a scheduler stopping the job) ends the run like Ctrl-C: with a checkpoint of the last good step."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+class _StopSignals:
+    """SIGTERM (a scheduler stopping the job) and SIGINT (Ctrl-C) end the run with a checkpoint of the last
+    completed step. Outside `deferred()` they raise KeyboardInterrupt at once; inside it (the step loop) they only
+    set `requested`, which the loop reads between steps, so no step, checkpoint or snapshot is cut in two."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self):
+        self.requested = None
+        self._deferring = False
+
+    def _handle(self, signum, frame):
+        if not self._deferring:
+            raise KeyboardInterrupt(f"signal {signum}")
+        self.requested = signum
+
+    def __enter__(self):
+        self._previous = {signum: signal.signal(signum, self._handle) for signum in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc_info):
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    @contextlib.contextmanager
+    def deferred(self):
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+
+
+def checkpointed_state(model: IGGAN, step: tf.Variable) -> dict:
+    """Everything a checkpoint holds, by name: the step, the networks, their optimizers and the random state."""
+    return {
+        "step": step, "generator": model.generator, "rendernet": model.rendernet, "discriminator": model.discriminator,
+        "generator_optimizer": model.generator_optimizer, "discriminator_optimizer": model.discriminator_optimizer,
+        "renderer_optimizer": model.renderer_optimizer, "random_generator": model.random_generator,
+        **({"averaged_generator": model.averaged_generator} if model.averaged_generator is not None else {}),
+    }
+
+
+def finite_state_function(model: IGGAN):
+    """A tf.function returning {part: bool} that says whether each network's weights and each optimizer's
+    state are all finite: the guard run after every update, before anything is checkpointed or exported."""
+    parts = {name: [variable for variable in value.variables if tf.as_dtype(variable.dtype).is_floating]
+             for name, value in checkpointed_state(model, step=None).items() if name not in ("step", "random_generator")}
+
+    @tf.function
+    def all_finite():
+        return {name: tf.reduce_all([tf.reduce_all(tf.math.is_finite(variable)) for variable in variables])
+                for name, variables in parts.items()}
+
+    return all_finite
 
 
 def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> dict:
     """Runs (or resumes) training to `config.train_steps`; returns the last logged metrics and the export dir."""
     share_gpus_with_render_workers(config.gpu_memory_limit_mb)
-    # A dataset drawn by another renderer is refused before the workdir records this run.
-    builder = real_images.load_builder(
-        config.dataset, config.data_dir, config.manual_dir, config.renderer, config.shadows
-    )
+    # A dataset drawn by another renderer is refused before the workdir records this run. An online-views run
+    # renders its own views: preparing the stored dataset would render its 20 views per object.
+    builder = real_images.load_builder(config.dataset, config.data_dir, config.manual_dir, config.renderer,
+                                       config.shadows, prepare=not config.online_views)
     workdir = prepare_workdir(config, flags_text, command)
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
@@ -126,13 +176,10 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
     real_images.check_image_size(builder, config.image_size)
     view_range = real_images.view_range_of(builder)
 
-    with OpenGLRenderer(config.image_size, workers=config.render_workers, renderer=config.renderer,
-                        shadows=config.shadows) as opengl_renderer, _sigterm_as_interrupt():
+    with _StopSignals() as stop_signals, contextlib.ExitStack() as renderers:
+        opengl_renderer = renderers.enter_context(OpenGLRenderer(
+            config.image_size, workers=config.render_workers, renderer=config.renderer, shadows=config.shadows))
         opengl_render = opengl_render_function(opengl_renderer)
-        if config.online_views:
-            dataset = real_images.online_view_batches(builder, config, opengl_render)
-        else:
-            dataset = real_images.stored_view_batches(builder, config.batch_size, config.seed)
         generator, discriminator = build_generator_and_discriminator(config)
         rendernet = pretrained_rendernet(config, workdir, opengl_render)
         model = IGGAN(
@@ -150,27 +197,35 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
         )
         model.compile()
         step = tf.Variable(0, dtype=tf.int64, name="step")
-        checkpoint = tf.train.Checkpoint(
-            step=step, generator=generator, rendernet=rendernet, discriminator=discriminator,
-            generator_optimizer=model.generator_optimizer, discriminator_optimizer=model.discriminator_optimizer,
-            renderer_optimizer=model.renderer_optimizer, random_generator=model.random_generator,
-            **({"averaged_generator": model.averaged_generator} if model.averaged_generator is not None else {}),
-        )
+        checkpoint = tf.train.Checkpoint(**checkpointed_state(model, step))
         manager = tf.train.CheckpointManager(checkpoint, workdir / "checkpoints", max_to_keep=config.keep_checkpoints)
         if manager.latest_checkpoint:
             checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
             logging.info("resumed from %s at step %d", manager.latest_checkpoint, int(step.numpy()))
+        first_step = int(step.numpy())
+        if config.online_views:
+            # A pool of its own: the input's renders run while the step's renders hold the training pool.
+            online_renderer = renderers.enter_context(
+                OpenGLRenderer(config.image_size, workers=config.online_render_workers or config.render_workers,
+                               renderer=config.renderer, shadows=config.shadows)
+            )
+            dataset = real_images.online_view_batches(
+                builder, config, opengl_render_function(online_renderer), first_batch=first_step
+            )
+        else:
+            dataset = real_images.stored_view_batches(builder, config.batch_size, config.seed, first_batch=first_step)
         summaries = tf.summary.create_file_writer(str(workdir / "tensorboard"))
-        held_out = load_held_out_data(config.dataset, config.data_dir, config.manual_dir) if config.eval_every else None
+        held_out_images = _held_out_images(config, builder, opengl_renderer) if config.eval_every else None
         snapshots = Snapshots(workdir, config.latent_dim, view_range, count=min(8, config.batch_size), seed=config.seed)
         train_step = tf.function(model.train_step, jit_compile=False, reduce_retracing=True)
+        state_is_finite = finite_state_function(model)
         batches = iter(dataset)
         logs = {}
-        started_at, first_step = time.monotonic(), int(step.numpy())
+        started_at = time.monotonic()
         progress = tqdm.tqdm(total=config.train_steps, initial=first_step, desc="IG-GAN", unit="step", dynamic_ncols=True)
         try:
-            with summaries.as_default():
-                while int(step.numpy()) < config.train_steps:
+            with summaries.as_default(), stop_signals.deferred():
+                while int(step.numpy()) < config.train_steps and not stop_signals.requested:
                     real_batch = next(batches)
                     if isinstance(real_batch, dict):
                         real_batch = real_batch["image"]
@@ -178,7 +233,7 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
                         metric.reset_state()
                     logs = {name: float(value) for name, value in train_step(real_batch).items()}
                     current = int(step.numpy()) + 1
-                    _check_finite(logs, current, manager.latest_checkpoint)
+                    _check_finite(logs, state_is_finite(), current, manager.latest_checkpoint)
                     step.assign(current)
                     progress.update(1)
                     progress.set_postfix({name: f"{logs[name]:.3g}" for name in LOSS_NAMES}, refresh=False)
@@ -190,19 +245,21 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
                         snapshots.write(current, model, opengl_renderer, real_batch)
                     if config.eval_every and (current % config.eval_every == 0 or current == config.train_steps):
                         scores = evaluate_generator(
-                            model.sampling_generator, opengl_renderer, held_out.held_out_images,
-                            held_out.class_name, view_range, config.eval_samples, seed=config.seed,
+                            model.sampling_generator, opengl_renderer, held_out_images,
+                            builder.builder_config.class_name, view_range, config.eval_samples, seed=config.seed,
                         )
                         for name, value in scores.items():
                             tf.summary.scalar(f"eval/{name}", value, step=current)
                         logging.info("step %d evaluation on %d samples: %s", current, config.eval_samples, scores)
                     if current % config.checkpoint_every == 0 or current == config.train_steps:
                         manager.save(checkpoint_number=current)
-        except KeyboardInterrupt:
-            if logs and all(math.isfinite(value) for value in logs.values()):
-                manager.save(checkpoint_number=int(step.numpy()))
-                logging.warning("interrupted: saved a checkpoint at step %d", int(step.numpy()))
-            raise
+                if stop_signals.requested:
+                    stopped_at = int(step.numpy())
+                    if stopped_at and manager.latest_checkpoint != os.path.join(manager.directory, f"ckpt-{stopped_at}"):
+                        manager.save(checkpoint_number=stopped_at)
+                    logging.warning("stopped by signal %d: the checkpoint of step %d is saved", stop_signals.requested,
+                                    stopped_at)
+                    raise KeyboardInterrupt(f"signal {stop_signals.requested}")
         finally:
             progress.close()
             summaries.flush()
@@ -217,11 +274,27 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
     return {"step": int(step.numpy()), "metrics": logs, "export_dir": str(export_dir) if export_dir else None}
 
 
-def _check_finite(logs: dict, step: int, last_checkpoint: str | None) -> None:
-    """Stops before a non-finite update is checkpointed: the weights of the last checkpoint stay good."""
-    bad = {name: value for name, value in logs.items() if not math.isfinite(value)}
-    if bad:
+def _held_out_images(config: TrainingConfig, builder, opengl_renderer) -> np.ndarray:
+    """The test renders in-training evaluation compares with: the stored test split, or for an online-views
+    run (whose stored dataset is not prepared) the same renders made here."""
+    if config.online_views:
+        return online_views.held_out_renders(builder, config.manual_dir, opengl_renderer)
+    return load_held_out_data(config.dataset, config.data_dir, config.manual_dir).held_out_images
+
+
+def _check_finite(logs: dict, finite_state: dict, step: int, last_checkpoint: str | None) -> None:
+    """Stops before a non-finite loss or update is checkpointed: the last checkpoint stays good.
+
+    The losses were computed before the step's updates; `finite_state` ({part: bool}) is checked after them.
+    """
+    bad_losses = {name: value for name, value in logs.items() if not math.isfinite(value)}
+    bad_parts = sorted(name for name, finite in finite_state.items() if not bool(finite))
+    if bad_losses or bad_parts:
+        what = "; ".join(filter(None, [
+            f"non-finite loss {bad_losses}" if bad_losses else "",
+            f"non-finite values in {', '.join(bad_parts)} after the update" if bad_parts else "",
+        ]))
         raise NonFiniteLossError(
-            f"non-finite loss at step {step}: {bad}; training stopped, the last good checkpoint is "
+            f"at step {step}: {what}; training stopped, the last good checkpoint is "
             f"{last_checkpoint or 'none (no checkpoint was written yet)'}"
         )

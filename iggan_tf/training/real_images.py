@@ -1,11 +1,14 @@
 """The training images: a tfds dataset (stored views) or online views of its objects, as float32 batches in [0, 1].
 
-Also reads the camera distribution the dataset was rendered with, so generated shapes are seen the same way.
+Both streams are fixed by (seed, step): the batch of step s is the same whether a run got there in one go or
+resumed at s (see iggan_tf.datasets.stream_order). Also reads the camera distribution the dataset was rendered
+with, so generated shapes are seen the same way.
 """
 
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from iggan_tf.datasets import stream_order
 from iggan_tf.datasets.dataset_renderer import check_rendered_by
 from iggan_tf.geometry.cameras import ViewRange
 
@@ -16,11 +19,14 @@ def load_builder(
     manual_dir: str | None = None,
     renderer: str | None = None,
     shadows: bool = True,
+    prepare: bool = True,
 ) -> tfds.core.DatasetBuilder:
     """The tfds builder of `dataset` (e.g. synthetic_shapes/tub_500_64), prepared on first use (renders once).
 
     `manual_dir` is where datasets with manual downloads (shapenet_renders, chanterelle) find their files. With a
     `renderer`, a dataset drawn by another renderer or shadows setting is refused (ValueError) before it is prepared.
+    With `prepare=False` nothing is rendered: the builder's config and metadata (class, camera range, image
+    size), all an online-views run reads, come from its definition.
     """
     import iggan_tf.datasets  # noqa: F401  registers this project's builders with tfds
 
@@ -30,7 +36,8 @@ def load_builder(
         raise ValueError(f"--dataset={dataset} is not a known tfds dataset: {error}") from error
     if renderer is not None:
         check_rendered_by(builder, renderer, shadows)
-    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
+    if prepare:
+        builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
     return builder
 
 
@@ -42,16 +49,28 @@ def view_range_of(builder: tfds.core.DatasetBuilder) -> ViewRange:
     return ViewRange(azimuth=tuple(metadata["azimuth_range"]), elevation=tuple(metadata["elevation_range"]))
 
 
-def stored_view_batches(builder: tfds.core.DatasetBuilder, batch_size: int, seed: int) -> tf.data.Dataset:
-    """Endless shuffled batches of the train split's images, float32 [B, S, S, C] in [0, 1]."""
-    dataset = builder.as_dataset(split="train", shuffle_files=True, read_config=tfds.ReadConfig(shuffle_seed=seed))
+def stored_view_batches(builder: tfds.core.DatasetBuilder, batch_size: int, seed: int,
+                        first_batch: int = 0) -> tf.data.Dataset:
+    """Endless batches of the train split's images, float32 [B, S, S, C] in [0, 1], from batch `first_batch` on.
+
+    Every epoch shows each image once in an order drawn from (seed, epoch). The images stay in memory as the
+    dataset stores them (PNG, a few KiB each for shape renders) and are decoded to uint8 per example and to
+    float32 per batch: decoded float32 images of the chair LVP setting at 128^2 (20 views of ~6800 objects)
+    would take ~9 GB, uint8 ~2 GB.
+    """
     examples = builder.info.splits["train"].num_examples
+    image_feature = builder.info.features["image"]
+    stored = builder.as_dataset(split="train", shuffle_files=False, decoders={"image": tfds.decode.SkipDecoding()})
+    encoded_images = stored.map(lambda example: example["image"]).batch(examples).get_single_element()
+
+    def decode(element):
+        return image_feature.decode_example(tf.gather(encoded_images, element["example_index"]))
+
     return (
-        dataset.map(lambda example: tf.cast(example["image"], tf.float32) / 255.0, num_parallel_calls=tf.data.AUTOTUNE)
-        .cache()
-        .shuffle(min(examples, 10_000), seed=seed, reshuffle_each_iteration=True)
-        .repeat()
+        stream_order.positions(examples, seed, first_batch * batch_size)
+        .map(decode, num_parallel_calls=tf.data.AUTOTUNE)
         .batch(batch_size, drop_remainder=True)
+        .map(lambda images: tf.cast(images, tf.float32) / 255.0)
         .prefetch(tf.data.AUTOTUNE)
     )
 
@@ -67,12 +86,15 @@ def check_image_size(builder: tfds.core.DatasetBuilder, image_size: int) -> None
         )
 
 
-def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render) -> tf.data.Dataset:
-    """Paper's Unlimited setting: each training object of the dataset, seen from a new random view every epoch.
+def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render,
+                        first_batch: int = 0) -> tf.data.Dataset:
+    """Paper's Unlimited setting: each training object of the dataset, seen from a new random view every epoch,
+    from batch `first_batch` on.
 
     The objects are the dataset's own (its class, its train split, at its voxel resolution); images are
-    rendered online by `opengl_render` (the OpenGL pool's tf.py_function bridge), the run's renderer, which
-    load_builder has checked to be the one that drew the dataset.
+    rendered online by `opengl_render` (the tf.py_function bridge of an OpenGL pool of their own, so that
+    they are drawn while the training step renders), the run's renderer, which load_builder has checked to be
+    the one that drew the dataset. The builder need not be prepared.
     """
     from iggan_tf.datasets import online_views
 
@@ -90,5 +112,6 @@ def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render
         return opengl_render(tf.cast(binary_voxels, tf.float32)[..., tf.newaxis], azimuth, elevation)
 
     return online_views.unlimited_views(
-        packed, config.voxel_size, view_range_of(builder), render, batch_size=config.batch_size, seed=config.seed
+        packed, config.voxel_size, view_range_of(builder), render, batch_size=config.batch_size, seed=config.seed,
+        first_batch=first_batch,
     )
