@@ -2,9 +2,10 @@
 
     python tools/benchmark.py --sections=render
 
-Sections: render (renders/s of the OpenGL worker pool for 64^3 binary grids into 128^2 images at batch 64,
-and of a naive per-image renderer in the same run); train (seconds per IG-GAN step at the quickstart config with
-the OpenGL renderer and with a null renderer, their ratio, peak memory); savedmodel (samples/s of the exported 64^3 generator on
+Sections: render (renders/s of the worker pool with each renderer in --renderers, those with shadows also
+without, for 64^3 binary grids into 128^2 images at batch 64, and of a naive per-image renderer in the same run);
+train (seconds per IG-GAN step at the quickstart config with each renderer in --renderers and with a null
+renderer, their ratios, peak memory); savedmodel (samples/s of the exported 64^3 generator on
 2 cores at batch 1 and 16, and seconds for `iggan-sample` to write 16 shapes with all their pictures); eval (seconds
 for `iggan-eval`'s library to score N generated 32^3 shapes against synthetic_shapes/tub_500_64, per stage); dataset
 (seconds to build a synthetic_shapes config from nothing into a fresh data dir); memory
@@ -19,6 +20,7 @@ from absl import app, flags
 
 from iggan_tf.benchmarks import benchmark_shapes, dataset_build, evaluation_throughput, render_throughput
 from iggan_tf.benchmarks import savedmodel_throughput, train_step, training_memory
+from iggan_tf.render import backends
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("sections", ["render"],
@@ -28,10 +30,13 @@ flags.DEFINE_integer("image_size", 128, "render: side S of the rendered images."
 flags.DEFINE_integer("batch_size", 64, "render: views per call of the renderer.")
 flags.DEFINE_integer("batches", 5, "render: timed batches (after one warm-up batch).")
 flags.DEFINE_integer("workers", 0, "render: worker processes; 0 = one per available CPU core.")
-flags.DEFINE_integer("naive_images", 4, "render: images drawn by the naive reference (about 1/s).")
+flags.DEFINE_integer("naive_images", 4, "render: images drawn by the naive reference (about 1/s); 0 skips it.")
 flags.DEFINE_enum("render_shapes", "blobs", benchmark_shapes.SOURCES,
                   "render: generated-like noise blobs, or voxelized procedural shapes.")
 flags.DEFINE_integer("seed", 0, "Seed of the benchmark shapes and views.")
+flags.DEFINE_list("renderers", list(backends.RENDERER_NAMES),
+                  f"render, train: renderers to measure, of {', '.join(backends.RENDERER_NAMES)}; "
+                  "one whose environment is missing is reported as skipped.")
 flags.DEFINE_string("savedmodel_model", None,
                     "savedmodel: generator SavedModel to measure; default: export the paper's architecture.")
 flags.DEFINE_integer("savedmodel_cores", 2, "savedmodel: CPU cores the measurements are pinned to.")
@@ -53,7 +58,7 @@ def _render_section() -> dict:
     return render_throughput.measure(render_throughput.RenderBenchmark(
         voxel_size=FLAGS.voxel_size, image_size=FLAGS.image_size, batch_size=FLAGS.batch_size,
         batches=FLAGS.batches, workers=FLAGS.workers or None, naive_images=FLAGS.naive_images,
-        shapes=FLAGS.render_shapes, seed=FLAGS.seed,
+        shapes=FLAGS.render_shapes, seed=FLAGS.seed, renderers=_renderers(),
     ))
 
 
@@ -73,7 +78,15 @@ def _eval_section() -> dict:
 
 
 def _train_section() -> dict:
-    return train_step.measure(train_step.TrainStepBenchmark(steps=FLAGS.train_steps, seed=FLAGS.seed))
+    return train_step.measure(train_step.TrainStepBenchmark(steps=FLAGS.train_steps, seed=FLAGS.seed,
+                                                            renderers=_renderers()))
+
+
+def _renderers() -> tuple:
+    unknown = [name for name in FLAGS.renderers if name not in backends.RENDERER_NAMES]
+    if unknown:
+        raise app.UsageError(f"unknown renderers {unknown}; known: {', '.join(backends.RENDERER_NAMES)}")
+    return tuple(FLAGS.renderers)
 
 
 def _dataset_section() -> dict:

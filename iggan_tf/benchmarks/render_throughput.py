@@ -1,8 +1,9 @@
-"""The `render` section of tools/benchmark.py: renders per second of the OpenGL pool, and of the naive
-reference measured side by side in the same run.
+"""The `render` section of tools/benchmark.py: renders per second of the worker pool with each renderer of
+the registry (those that draw shadows also without them), and of the naive reference, in the same run.
 
 The pool is timed on whole batches after a warm-up batch (worker start-up and shader compilation are not
-counted); the naive reference runs in its own process (it imports pyrender) on a few images only.
+counted); the naive reference runs in its own process (it imports pyrender) on a few images only. A
+renderer whose environment is missing is reported as skipped, with the reason.
 """
 
 import dataclasses
@@ -18,7 +19,7 @@ import numpy as np
 import iggan_tf
 from iggan_tf.benchmarks.benchmark_shapes import benchmark_voxels
 from iggan_tf.geometry.meshing import mesh_from_voxels
-from iggan_tf.render import OpenGLRenderer
+from iggan_tf.render import OpenGLRenderer, backends
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +32,7 @@ class RenderBenchmark:
     naive_images: int = 4
     shapes: str = "blobs"
     seed: int = 0
+    renderers: tuple = backends.RENDERER_NAMES
 
 
 def _views(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -47,12 +49,13 @@ def _cpu_seconds(pids) -> float | None:
     return sum(int(values[11]) + int(values[12]) for values in fields) / os.sysconf("SC_CLK_TCK")
 
 
-def pool_renders_per_second(settings: RenderBenchmark) -> dict:
-    """Renders/s of the pool; also its workers' CPU seconds per render, which other load on the machine
-    inflates far less than wall time (cores / CPU per render bounds the throughput of an idle machine)."""
-    voxels = benchmark_voxels(settings.shapes, settings.batch_size, settings.voxel_size, settings.seed)
+def pool_renders_per_second(settings: RenderBenchmark, renderer_name: str, shadows: bool, voxels) -> dict:
+    """Renders/s of the pool with one renderer; also its workers' CPU seconds per render, which other load on
+    the machine inflates far less than wall time (cores / CPU per render bounds an idle machine's throughput)."""
     azimuth, elevation = _views(settings.batch_size, settings.seed)
-    with OpenGLRenderer(settings.image_size, workers=settings.workers) as renderer:
+    with OpenGLRenderer(
+        settings.image_size, workers=settings.workers, renderer=renderer_name, shadows=shadows
+    ) as renderer:
         renderer.render(voxels, azimuth, elevation)
         cpu_before = _cpu_seconds(renderer.worker_pids)
         start = time.perf_counter()
@@ -67,8 +70,23 @@ def pool_renders_per_second(settings: RenderBenchmark) -> dict:
         "renders_per_second": renders / elapsed,
         "workers": workers,
         "worker_cpu_seconds_per_render": cpu_per_render,
-        "mean_triangles": float(np.mean([len(mesh_from_voxels(grid)[1]) for grid in voxels])),
     }
+
+
+def renderers_per_second(settings: RenderBenchmark, voxels) -> dict:
+    """{renderer: figures} for each selected renderer, and {renderer_no_shadows: ...} for those that draw
+    shadows; {renderer: {"skipped": reason}} for one whose environment is missing."""
+    results = {}
+    for name in settings.renderers:
+        backend = backends.backend(name)
+        reason = backend.unavailable_reason()
+        if reason:
+            results[name] = {"skipped": reason}
+            continue
+        results[name] = pool_renders_per_second(settings, name, backend.draws_shadows, voxels)
+        if backend.draws_shadows:
+            results[f"{name}_no_shadows"] = pool_renders_per_second(settings, name, False, voxels)
+    return results
 
 
 def naive_renders_per_second(settings: RenderBenchmark) -> float:
@@ -88,14 +106,14 @@ def naive_renders_per_second(settings: RenderBenchmark) -> float:
 
 
 def measure(settings: RenderBenchmark) -> dict:
-    load_before = os.getloadavg()[0]  # other work on the machine slows both figures
-    pool = pool_renders_per_second(settings)
-    naive = naive_renders_per_second(settings)
+    load_before = os.getloadavg()[0]  # other work on the machine slows every figure
+    voxels = benchmark_voxels(settings.shapes, settings.batch_size, settings.voxel_size, settings.seed)
     return {
         **dataclasses.asdict(settings),
-        **pool,
-        "naive_renders_per_second": naive,
-        "speedup": pool["renders_per_second"] / naive,
+        "mean_triangles": float(np.mean([len(mesh_from_voxels(grid)[1]) for grid in voxels])),
+        "renderers": renderers_per_second(settings, voxels),
+        "naive_renders_per_second": naive_renders_per_second(settings) if settings.naive_images else None,
         "cpu_count": os.cpu_count(),
         "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
     }

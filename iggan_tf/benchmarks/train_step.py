@@ -1,6 +1,6 @@
-"""The `train` section of tools/benchmark.py: seconds per IG-GAN train step at the quickstart config with the
-OpenGL renderer and with a null renderer (zeros of the same shape) in the same run, and their ratio: how much
-of the step the off-the-shelf renderer adds. Also the peak resident memory of this process and its workers.
+"""The `train` section of tools/benchmark.py: seconds per IG-GAN train step at the quickstart config with each
+selected off-the-shelf renderer and with a null renderer (zeros of the same shape) in the same run, and each
+ratio: how much of the step the renderer adds. Also the peak resident memory of this process and its workers.
 """
 
 import dataclasses
@@ -15,7 +15,7 @@ import tensorflow as tf
 from iggan_tf.gan import Hyperparameters, IGGAN, UniformViewSampler
 from iggan_tf.geometry.cameras import FULL_TURN_HIGH
 from iggan_tf.nets import make_rendernet
-from iggan_tf.render import OpenGLRenderer, opengl_render_function
+from iggan_tf.render import OpenGLRenderer, backends, opengl_render_function
 from iggan_tf.training.config import config_from_flagfile
 from iggan_tf.training.loop import build_generator_and_discriminator, renderer_config
 
@@ -27,6 +27,7 @@ class TrainStepBenchmark:
     flagfile: str = str(QUICKSTART_FLAGS)
     steps: int = 10
     seed: int = 0
+    renderers: tuple = (backends.DEFAULT_RENDERER,)
 
 
 def _null_render(image_size: int):
@@ -52,10 +53,23 @@ def _seconds_per_step(config, opengl_render, steps: int, seed: int) -> float:
     return (time.perf_counter() - start) / steps
 
 
+def _renderer_seconds_per_step(config, settings: TrainStepBenchmark) -> dict:
+    """{renderer: seconds per step} for each selected renderer, {renderer: reason} for a missing one."""
+    seconds = {}
+    for name in settings.renderers:
+        backend = backends.backend(name)
+        if backend.unavailable_reason():
+            seconds[name] = backend.unavailable_reason()
+            continue
+        with OpenGLRenderer(config.image_size, workers=config.render_workers, renderer=name,
+                            shadows=backend.draws_shadows) as renderer:
+            seconds[name] = _seconds_per_step(config, opengl_render_function(renderer), settings.steps, settings.seed)
+    return seconds
+
+
 def measure(settings: TrainStepBenchmark) -> dict:
     config = config_from_flagfile(settings.flagfile)
-    with OpenGLRenderer(config.image_size, workers=config.render_workers) as renderer:
-        opengl = _seconds_per_step(config, opengl_render_function(renderer), settings.steps, settings.seed)
+    renderers = _renderer_seconds_per_step(config, settings)
     null = _seconds_per_step(config, _null_render(config.image_size), settings.steps, settings.seed)
     kib_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kib_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -65,9 +79,10 @@ def measure(settings: TrainStepBenchmark) -> dict:
         "voxel_size": config.voxel_size,
         "image_size": config.image_size,
         "steps": settings.steps,
-        "seconds_per_step_opengl": opengl,
+        "seconds_per_step": {name: value for name, value in renderers.items() if isinstance(value, float)},
+        "skipped": {name: value for name, value in renderers.items() if isinstance(value, str)},
         "seconds_per_step_null_renderer": null,
-        "opengl_over_null": opengl / null,
+        "over_null": {name: value / null for name, value in renderers.items() if isinstance(value, float)},
         "peak_rss_gib_trainer": kib_self / 2**20,
         "peak_rss_gib_largest_worker": kib_children / 2**20,
         "load_average": os.getloadavg()[0],

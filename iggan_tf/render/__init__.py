@@ -1,7 +1,7 @@
-"""The off-the-shelf OpenGL renderer R_d: pyrender in worker processes, a pool in front of them, and a
-tf.py_function bridge for TensorFlow graphs (DESIGN section 4).
+"""The off-the-shelf renderer R_d: renderers chosen by name (`backends`: pyrender by default) drawing in
+worker processes, a pool in front of them, and a tf.py_function bridge for TensorFlow graphs (DESIGN section 4).
 
-Importing this package imports neither TensorFlow nor pyrender; the bridge (`opengl_render_op`,
+Importing this package imports neither TensorFlow, pyrender nor bpy; the bridge (`opengl_render_op`,
 `opengl_render_function`) loads TensorFlow on first use.
 """
 

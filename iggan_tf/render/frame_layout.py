@@ -1,9 +1,10 @@
-"""Where views go in one OpenGL frame: a square of TILES_PER_SIDE^2 views, each its own orthographic image.
+"""Where views go in one OpenGL frame of the fast `pyrender_unlit` renderer: a square of TILES_PER_SIDE^2
+views, each its own orthographic image.
 
 With an orthographic camera and lights fixed to it, a view drawn in a tile is the view drawn alone, shifted
 by whole images. Vertex positions are rounded to a dyadic grid far finer than a pixel so that the shift is
 exact in float32 all the way through OpenGL's transforms: a view then rasterizes to the same pixels in
-every tile and batches do not change images. Pure numpy, shared by the pool (job sizes) and the workers.
+every tile and batches do not change images. Pure numpy.
 """
 
 import numpy as np

@@ -2,10 +2,11 @@
 
 `OpenGLRenderer.render(binary_voxels, azimuth, elevation)` splits a batch into jobs of a few views each and
 hands them to whichever worker is free, so all cores draw. The renderer is chosen by name from
-iggan_tf.render.backends; its workers run in the interpreter the registry names for it. A worker that dies or stops answering for
-`timeout` seconds is killed, replaced, and its jobs are redone; after `max_retries` such failures within
-one call the call raises RuntimeError. Workers are separate interpreters (this module imports neither
-TensorFlow nor pyrender) and end with the pool: on close, at interpreter exit, or when this process dies.
+iggan_tf.render.backends; its workers run in the interpreter the registry names for it. A worker that dies
+or stops answering for `timeout` seconds is killed, replaced, and its jobs are redone; after `max_retries`
+such failures within one call the call raises RuntimeError. Workers are separate interpreters (this module
+imports neither TensorFlow, pyrender nor bpy) and end with the pool: on close, at interpreter exit, or when
+this process dies.
 """
 
 import collections
@@ -328,8 +329,8 @@ class OpenGLRenderer:
         pending.extendleft(index for job_call, index in reversed(worker.in_flight) if job_call == call_id)
         if len(failures) > self.max_retries:
             raise RuntimeError(
-                f"{self.renderer} render workers failed {len(failures)} times in one call (max_retries={self.max_retries}): "
-                + "; ".join(failures)
+                f"{self.renderer} render workers failed {len(failures)} times in one call "
+                f"(max_retries={self.max_retries}): " + "; ".join(failures)
             )
 
 
