@@ -25,7 +25,7 @@ from iggan_tf.datasets import shape_renders, shapenet_files, splits, synthetic_c
 from iggan_tf.datasets.skipped_inputs import SkippedInputs
 from iggan_tf.geometry.cameras import ViewRange
 from iggan_tf.metrics import feature_network
-from iggan_tf.render import OpenGLRenderer
+from iggan_tf.render import OpenGLRenderer, backends
 from iggan_tf.shapes import CLASS_NAMES
 
 # The widest camera distribution of any dataset (the chairs'), so every dataset's views are covered.
@@ -229,6 +229,8 @@ def train_feature_network(training: FeatureNetworkTraining, weights_path, comman
         },
         "training": dataclasses.asdict(training),
         "training_command": command,
+        # OpenGLRenderer's defaults drew every training image: scores are meaningful on renders of the same kind.
+        "renderer": {"name": backends.DEFAULT_RENDERER, "shadows": True},
         "seconds": {"render": round(rendered - started, 1), "train": round(trained - rendered, 1)},
         "keras_version": keras.__version__,
         "tensorflow_version": tf.__version__,

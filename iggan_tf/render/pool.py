@@ -15,7 +15,6 @@ import os
 import pathlib
 import queue
 import subprocess
-import sys
 import threading
 import time
 import weakref
