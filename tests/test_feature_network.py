@@ -49,8 +49,8 @@ def network():
 @pytest.fixture(scope="module")
 def renders():
     """Renders of held-out tubs (two disjoint sets), chairs and mugs the network never saw, drawn by the
-    renderer the shipped weights were trained on (pyrender_unlit, until they are retrained on pyrender)."""
-    with OpenGLRenderer(64, workers=2, renderer="pyrender_unlit", shadows=False) as renderer:
+    renderer the shipped weights were trained on (the default one, with shadows)."""
+    with OpenGLRenderer(64, workers=2) as renderer:
         return {
             "tub_reference": _renders(renderer, "tub", FRESH_SEED, SHAPES_PER_SET, view_seed=1),
             "tub": _renders(renderer, "tub", FRESH_SEED + SHAPES_PER_SET, SHAPES_PER_SET, view_seed=2),

@@ -146,6 +146,8 @@ def test_a_pretrained_renderer_records_what_it_imitates_and_refuses_another_rend
     with pytest.raises(ValueError, match="--renderer=pyrender --shadows but the pre-trained renderer .* imitates "
                                          "renders by blender without shadows"):
         renderer_pretraining.check_imitates(saved, tmp_path / "renderer", "pyrender", True)
-    # A record from before renderers had names says nothing to check.
+    # A record from before renderers had names imitates the per-vertex Lambert path, now pyrender_unlit.
     unnamed = renderer_pretraining.SavedRenderer(saved.rendernet, CONFIG, {"class_name": "random_cubes"})
-    renderer_pretraining.check_imitates(unnamed, tmp_path / "renderer", "pyrender", True)
+    renderer_pretraining.check_imitates(unnamed, tmp_path / "renderer", "pyrender_unlit", False)
+    with pytest.raises(ValueError, match="imitates renders by pyrender_unlit without shadows"):
+        renderer_pretraining.check_imitates(unnamed, tmp_path / "renderer", "pyrender", True)

@@ -117,28 +117,11 @@ def test_write_gallery_writes_meshes_pictures_and_turntables(renderer, tmp_path)
     assert sweep.shape == (IMAGE_SIZE + 4, 3 * IMAGE_SIZE + 8, 3)
 
 
-class _NoNormalMaps:
-    """A renderer that draws no normal maps, as blender: the gallery takes them from another renderer."""
-
-    renderer, shadows = "blender", False
-
-    def __init__(self, pool):
-        self.render_meshes = pool.render_meshes
-
-    def render_normal_maps(self, meshes, azimuth, elevation):
-        raise NotImplementedError("use pyrender")
-
-
-def test_write_gallery_takes_normal_maps_from_another_renderer_and_records_its_renderer(renderer, tmp_path):
+def test_write_gallery_records_its_renderer(renderer, tmp_path):
     options = GalleryOptions(turntable_frames=1, normal_map_views=1, mesh_formats=("ply",))
-    grids = ball(0.4)[None]
-    assert write_gallery(grids, tmp_path / "own", renderer, options)["renderer"] == {"name": "pyrender",
-                                                                                      "shadows": True}
-    with pytest.raises(NotImplementedError):
-        write_gallery(grids, tmp_path / "blender", _NoNormalMaps(renderer), options)
-    record = write_gallery(grids, tmp_path / "blender", _NoNormalMaps(renderer), options, normal_map_renderer=renderer)
-    assert record["renderer"] == {"name": "blender", "shadows": False}
-    assert np.asarray(Image.open(tmp_path / "blender" / "normal_maps.png")).shape[-1] == 3
+    record = write_gallery(ball(0.4)[None], tmp_path / "own", renderer, options)
+    assert record["renderer"] == {"name": "pyrender", "shadows": True}
+    assert np.asarray(Image.open(tmp_path / "own" / "normal_maps.png")).shape[-1] == 3
 
 
 def test_write_gallery_rejects_continuous_voxels_and_unwritable_folders(renderer, tmp_path):

@@ -5,6 +5,7 @@ without the stored dataset, and every flagfile in flags/ running a step at reduc
 The binary runs in subprocesses: its absl flags share names with other binaries imported by other tests.
 """
 
+import json
 import os
 import pathlib
 import re
@@ -131,6 +132,21 @@ def test_config_round_trips_through_json():
                             shadows=False)
     assert TrainingConfig.from_json(config.to_json()) == config
     assert TrainingConfig(workdir="w").renderer == "pyrender" and TrainingConfig(workdir="w").shadows
+
+
+def test_a_workdir_from_before_renderers_had_names_is_not_resumed_with_the_new_renderer():
+    stored = json.loads(TrainingConfig(workdir="w").to_json())
+    del stored["renderer"], stored["shadows"]
+    previous = TrainingConfig.from_json(json.dumps(stored))
+    assert (previous.renderer, previous.shadows) == ("pyrender_unlit", False)
+    with pytest.raises(ValueError, match="--renderer=pyrender differs from --renderer=pyrender_unlit"):
+        TrainingConfig(workdir="w").check_resumable_from(previous)
+
+
+def test_a_renderer_without_shadows_asks_for_noshadows():
+    with pytest.raises(ValueError, match="--renderer=pyrender_unlit draws no shadows: add --noshadows"):
+        TrainingConfig(workdir="w", renderer="pyrender_unlit")
+    assert not TrainingConfig(workdir="w", renderer="pyrender_unlit", shadows=False).shadows
 
 
 def test_flagfile_renderer_and_shadows_parse(tmp_path):

@@ -8,6 +8,7 @@ so that a setting name means the same data everywhere; also which off-the-shelf 
 import dataclasses
 
 from iggan_tf.geometry import cameras
+from iggan_tf.render import backends
 from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
 
 # CPU scale (32^3 voxels, 64^2 images) and paper scale (64^3 voxels, 128^2 images).
@@ -105,11 +106,8 @@ def paper_setting(setting_name: str, class_name: str) -> Setting:
 
 
 def check_renderer(renderer, shadows) -> None:
-    """ValueError unless `renderer` is a name of the renderer registry and `shadows` a bool."""
-    if renderer not in RENDERER_NAMES:
-        raise ValueError(f"renderer must be one of {RENDERER_NAMES}, got {renderer!r}")
-    if not isinstance(shadows, bool):
-        raise ValueError(f"shadows must be True or False, got {shadows!r}")
+    """ValueError unless `renderer` is a name of the renderer registry and `shadows` a bool it can honour."""
+    backends.check_choice(renderer, shadows)
 
 
 def rendering_words(renderer: str, shadows: bool) -> str:
@@ -129,6 +127,7 @@ def paper_configs(make_config, class_names) -> list:
         for image_size in IMAGE_SIZES
         for renderer in RENDERER_NAMES
         for shadows in (True, False)
+        if backends.backend(renderer).draws_shadows or not shadows
     ]
 
 

@@ -207,7 +207,8 @@ def evaluate(config: EvaluationConfig, command: str | None = None) -> dict:
         "settings": {name: getattr(config, name) for name in (
             "num_samples", "max_held_out", "shape_samples", "chamfer_samples", "chamfer_points", "kid_subset_size",
             "kid_subsets", "seed")} | {"reference": list(config.reference)},
-        "notes": _notes(config, data, rows, renderer_name),
+        "notes": _notes(config, data, rows, {"name": renderer_name, "shadows": shadows},
+                        feature_network.trained_on),
         "rows": rows,
         "seconds": round(time.monotonic() - started, 1),
     }
@@ -231,11 +232,11 @@ class _Stopwatch:
         return result
 
 
-def _notes(config: EvaluationConfig, data: HeldOutData, rows: dict, renderer_name: str) -> list:
+def _notes(config: EvaluationConfig, data: HeldOutData, rows: dict, rendering: dict, trained_on: dict) -> list:
     notes = [f"rows: {', '.join(rows)}; each shape is rendered once, from the same seeded views in every row"]
-    if renderer_name != DEFAULT_RENDERER:
-        notes.append(f"renderer: {renderer_name}, as the dataset; the feature network's classes were learnt from "
-                     f"{DEFAULT_RENDERER} renders")
+    if rendering != trained_on:
+        notes.append(f"renderer: {rendering}, as the dataset; the feature network's classes were learnt from "
+                     f"renders by {trained_on}")
     if "real" in rows:
         notes.append("real: the dataset's training shapes (cycled when fewer than num_samples) in place of generated "
                      "ones, scored against the same held-out set: the floor a perfect generator reaches")

@@ -21,7 +21,7 @@ from iggan_tf.geometry.cameras import FULL_TURN_WIDE, ViewRange
 from iggan_tf.geometry.voxelization import voxelize
 from iggan_tf.nets.rendernet import RenderNetConfig, make_rendernet
 from iggan_tf.nets.sizes import check_int
-from iggan_tf.render.backends import DEFAULT_RENDERER
+from iggan_tf.render.backends import DEFAULT_RENDERER, LEGACY_RENDERER
 from iggan_tf.shapes.registry import make_shape
 
 WEIGHTS_FILE = "rendernet.weights.h5"
@@ -225,10 +225,9 @@ def pretrain_and_save(
 
 def check_imitates(saved: SavedRenderer, directory, renderer: str, shadows: bool) -> None:
     """ValueError naming both when `saved` (loaded from `directory`) was pre-trained to imitate another renderer or
-    shadows setting than `renderer` with `shadows`. Records written before renderers had names are not checked."""
-    if "renderer" not in saved.pretraining:
-        return
-    recorded = saved.pretraining["renderer"], bool(saved.pretraining["shadows"])
+    shadows setting than `renderer` with `shadows`. Records written before renderers had names imitate the
+    per-vertex Lambert path, which is now `pyrender_unlit` without shadows."""
+    recorded = saved.pretraining.get("renderer", LEGACY_RENDERER), bool(saved.pretraining.get("shadows", False))
     if recorded != (renderer, shadows):
         raise ValueError(
             f"--renderer={renderer} --{'' if shadows else 'no'}shadows but the pre-trained renderer {directory} "

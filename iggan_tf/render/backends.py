@@ -31,8 +31,11 @@ def _this_interpreter() -> str:
 
 def _blender_interpreter() -> str:
     """The Python of the Blender environment: $IGGAN_BLENDER_PYTHON, else <repository>/.venv-blender/bin/python."""
-    path = os.environ.get(BLENDER_PYTHON_VARIABLE) or str(_REPOSITORY_ROOT / ".venv-blender" / "bin" / "python")
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+    environment = _REPOSITORY_ROOT / ".venv-blender"
+    path = os.environ.get(BLENDER_PYTHON_VARIABLE) or str(environment / "bin" / "python")
+    # The script's stamp is written last: without it, the default environment's install did not finish.
+    unfinished = not os.environ.get(BLENDER_PYTHON_VARIABLE) and not (environment / ".iggan_installed").is_file()
+    if unfinished or not (os.path.isfile(path) and os.access(path, os.X_OK)):
         raise RendererUnavailableError(
             f"the blender renderer runs in its own Python environment, but {path} is not an executable: "
             f"create it with {BLENDER_ENVIRONMENT_SCRIPT} or set {BLENDER_PYTHON_VARIABLE} to its python"
@@ -95,3 +98,16 @@ def backend(name: str) -> Backend:
     if not isinstance(name, str) or name not in _BY_NAME:
         raise ValueError(f"renderer must be one of {', '.join(RENDERER_NAMES)}, got {name!r}")
     return _BY_NAME[name]
+
+
+# What drew everything made before renderers had names (workdirs, renderer records): the per-vertex Lambert path.
+LEGACY_RENDERER = "pyrender_unlit"
+
+
+def check_choice(name: str, shadows) -> None:
+    """ValueError, in the binaries' flag words, unless `name` is a registered renderer and `shadows` a bool it can
+    honour (a renderer that draws no shadows needs --noshadows)."""
+    if not backend(name).draws_shadows and shadows is True:
+        raise ValueError(f"--renderer={name} draws no shadows: add --noshadows")
+    if not isinstance(shadows, bool):
+        raise ValueError(f"shadows must be True or False, got {shadows!r}")

@@ -24,7 +24,7 @@ from iggan_tf.render.lighting import Lighting
 
 # Path-tracing samples per pixel. Against 256 samples, 8 leave a mean error of 3.3 gray levels inside the
 # silhouette (4: 5.6, 16: 2.1) at two thirds of the time per view of 16; OpenImageDenoise adds about 0.3 s
-# per view and raises the error at these sizes, so it stays off (measured: NOTES_FOR_README.md).
+# per view and raises the error at these sizes, so it stays off (measured: BUILD_NOTES.md, Blender).
 SAMPLES = 8
 # Of the Gaussian pixel filter, in pixels (Cycles' own scale: its default is 1.5).
 _FILTER_WIDTH = 0.75
@@ -50,7 +50,7 @@ def _configure_cycles(scene, image_size: int) -> None:
     cycles.direct_light_sampling_type = "NEXT_EVENT_ESTIMATION"
     # Anti-aliased edges whose silhouette (image > 0) grows about as much as with pyrender's multisampling.
     # Cycles' box filter is always one pixel wide, which grew it by more than the view-transform agreement
-    # allows on thin parts (IoU 0.885 on a couch); a Gaussian of width 0.75 gives 0.924 (NOTES_FOR_README.md).
+    # allows on thin parts (IoU 0.885 on a couch); a Gaussian of width 0.75 gives 0.924 (BUILD_NOTES.md, Blender).
     cycles.pixel_filter_type = "GAUSSIAN"
     cycles.filter_width = _FILTER_WIDTH
     render = scene.render

@@ -16,8 +16,6 @@ from iggan_tf.geometry.meshing import check_binary_voxels
 from iggan_tf.pictures import image_grid, save_gif, save_png
 from iggan_tf.serving.mesh_files import MESH_FORMATS, check_mesh_formats, meshes_from_voxels, write_meshes, writable_dir
 
-# The renderer that draws normal maps (iggan_tf.render.backends): others raise NotImplementedError.
-NORMAL_MAP_RENDERER = "pyrender"
 # A three-quarter view from the front (+z) right (+x), looking down: the side a shape is usually shown from.
 CANONICAL_AZIMUTH = 45.0
 CANONICAL_ELEVATION = 30.0
@@ -48,17 +46,14 @@ def full_turn(views: int) -> np.ndarray:
     return (CANONICAL_AZIMUTH + np.arange(views) * 360.0 / views) % 360.0
 
 
-def write_gallery(binary_voxels, out_dir, renderer, options: GalleryOptions = GalleryOptions(),
-                  normal_map_renderer=None) -> dict:
+def write_gallery(binary_voxels, out_dir, renderer, options: GalleryOptions = GalleryOptions()) -> dict:
     """Writes the files of generated binary_voxels [B, N, N, N] into out_dir; returns what it wrote.
 
-    `renderer` is an iggan_tf.render.OpenGLRenderer; `normal_map_renderer` (default: `renderer`) one of the
-    NORMAL_MAP_RENDERER, for renderers that draw no normal maps. Layout: meshes/sample_<i>.<format> (none for an empty
+    `renderer` is an iggan_tf.render.OpenGLRenderer (every registered renderer draws normal maps too). Layout: meshes/sample_<i>.<format> (none for an empty
     shape), renders.png (OpenGL, canonical view), turntables/sample_<i>.gif, normal_maps.png (canonical view),
     normal_map_views.png (the first non-empty sample around a full turn), voxels.npz (the grids, bool).
     """
     grids = check_binary_voxels(binary_voxels, "binary_voxels")
-    normal_map_renderer = normal_map_renderer or renderer
     out_dir = writable_dir(out_dir, "out_dir")
     meshes = meshes_from_voxels(grids)
     count = len(meshes)
@@ -69,7 +64,7 @@ def write_gallery(binary_voxels, out_dir, renderer, options: GalleryOptions = Ga
     np.savez_compressed(out_dir / "voxels.npz", voxels=grids)
     renders = renderer.render_meshes(meshes, canonical_azimuth, canonical_elevation)
     save_png(image_grid(renders), out_dir / "renders.png")
-    normal_maps = normal_map_renderer.render_normal_maps(meshes, canonical_azimuth, canonical_elevation)
+    normal_maps = renderer.render_normal_maps(meshes, canonical_azimuth, canonical_elevation)
     save_png(image_grid(normal_maps), out_dir / "normal_maps.png")
 
     # An empty shape has no surface: no turntable, and it cannot be the sample of the normal-map sweep.
@@ -87,7 +82,7 @@ def write_gallery(binary_voxels, out_dir, renderer, options: GalleryOptions = Ga
 
     if shown:
         views = options.normal_map_views
-        sweep = normal_map_renderer.render_normal_maps(
+        sweep = renderer.render_normal_maps(
             [meshes[shown[0]]] * views, full_turn(views), np.full(views, CANONICAL_ELEVATION)
         )
         save_png(image_grid(sweep, columns=views), out_dir / "normal_map_views.png")
@@ -115,12 +110,12 @@ def write_gallery(binary_voxels, out_dir, renderer, options: GalleryOptions = Ga
 
 
 def sample_gallery(model, out_dir, num_samples: int, seed: int, threshold: float, renderer,
-                   options: GalleryOptions = GalleryOptions(), normal_map_renderer=None) -> dict:
+                   options: GalleryOptions = GalleryOptions()) -> dict:
     """Samples binary shapes from `model` (a loaded generator SavedModel) and writes their gallery, then
     samples.json: it records the model, the seed and the threshold so the gallery can be reproduced, and as
     the last file written it marks the gallery complete."""
     binary_voxels = model.sample(seed, num_samples, threshold=threshold)
-    record = write_gallery(binary_voxels, out_dir, renderer, options, normal_map_renderer)
+    record = write_gallery(binary_voxels, out_dir, renderer, options)
     manifest = {
         "model": str(model.path),
         "model_metadata": model.metadata,

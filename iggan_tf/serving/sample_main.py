@@ -6,12 +6,10 @@ Needs only the SavedModel (a version folder, or its base folder for the newest v
 generator in this process; OpenGL draws in worker processes, since pyrender and TensorFlow cannot share one.
 """
 
-import contextlib
-
 from absl import app, flags, logging
 
 from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
-from iggan_tf.serving.gallery import NORMAL_MAP_RENDERER, GalleryOptions, sample_gallery
+from iggan_tf.serving.gallery import GalleryOptions, sample_gallery
 from iggan_tf.serving.mesh_files import MESH_FORMATS, writable_dir
 
 flags.DEFINE_string("model", None, "Generator SavedModel: a version folder or the base folder of versions.",
@@ -26,7 +24,7 @@ flags.DEFINE_integer("normal_map_views", 8, "Views of the first shape in normal_
 flags.DEFINE_list("formats", list(MESH_FORMATS), "Mesh formats to write.")
 flags.DEFINE_integer("render_workers", None, "OpenGL worker processes; default: one per available core.")
 flags.DEFINE_enum("renderer", DEFAULT_RENDERER, RENDERER_NAMES,
-                  f"Renderer of the pictures; normal maps are always drawn by {NORMAL_MAP_RENDERER}.")
+                  "Renderer of the pictures, turntables and normal maps.")
 flags.DEFINE_boolean("shadows", True, "Let the renderer cast shadows.")
 FLAGS = flags.FLAGS
 
@@ -49,14 +47,10 @@ def main(argv):
         model = load_generator(FLAGS.model)
     except ValueError as error:
         raise app.UsageError(f"--model: {error}") from None
-    with contextlib.ExitStack() as pools:
-        renderer = pools.enter_context(OpenGLRenderer(FLAGS.image_size, workers=FLAGS.render_workers,
-                                                      renderer=FLAGS.renderer, shadows=FLAGS.shadows))
-        normal_map_renderer = renderer if FLAGS.renderer == NORMAL_MAP_RENDERER else pools.enter_context(
-            OpenGLRenderer(FLAGS.image_size, workers=1, renderer=NORMAL_MAP_RENDERER))
+    with OpenGLRenderer(FLAGS.image_size, workers=FLAGS.render_workers, renderer=FLAGS.renderer,
+                        shadows=FLAGS.shadows) as renderer:
         try:
-            manifest = sample_gallery(model, out_dir, FLAGS.num, FLAGS.seed, FLAGS.threshold, renderer, options,
-                                      normal_map_renderer)
+            manifest = sample_gallery(model, out_dir, FLAGS.num, FLAGS.seed, FLAGS.threshold, renderer, options)
         except ValueError as error:
             raise app.UsageError(str(error)) from None
     empty = sum(not sample["meshes"] for sample in manifest["samples"])

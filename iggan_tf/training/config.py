@@ -9,7 +9,7 @@ import json
 import math
 import pathlib
 
-from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
+from iggan_tf.render.backends import DEFAULT_RENDERER, LEGACY_RENDERER, check_choice
 
 # Fields a resumed run may change: how long and how often, not what is trained or on what.
 RESUMABLE_CHANGES = frozenset(
@@ -111,8 +111,7 @@ class TrainingConfig:
                 raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
         if not (0.0 <= self.generator_ema_decay < 1.0):
             raise ValueError(f"generator_ema_decay must lie in [0, 1), got {self.generator_ema_decay!r}")
-        if self.renderer not in RENDERER_NAMES:
-            raise ValueError(f"renderer must be one of {RENDERER_NAMES}, got {self.renderer!r}")
+        check_choice(self.renderer, self.shadows)
         if self.discriminator_input not in ("opengl", "rendernet"):
             raise ValueError(f"discriminator_input must be opengl or rendernet, got {self.discriminator_input!r}")
         if not (math.isfinite(self.dom_weight) and self.dom_weight >= 0):
@@ -128,7 +127,9 @@ class TrainingConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "TrainingConfig":
-        return cls(**json.loads(text))
+        """A stored config; one written before renderers had names was drawn by the per-vertex Lambert path, now
+        `pyrender_unlit` without shadows, so resuming it with the new default renderer is refused."""
+        return cls(**{"renderer": LEGACY_RENDERER, "shadows": False, **json.loads(text)})
 
     def check_resumable_from(self, previous: "TrainingConfig") -> None:
         """ValueError naming the first flag that differs from the run stored in the same workdir."""
