@@ -111,9 +111,12 @@ def _fid_and_kid(network, reference_images, images):
     return fid, kid
 
 
+# Noise up to 0.03: the network trained on shadowed pyrender renders is far more sensitive to pixel noise than the
+# one trained on unlit renders was (FID 226 at std 0.01, 661 at 0.03) and saturates from 0.05 on (783, 770 at
+# 0.1), so stronger noise says nothing about order.
 @pytest.mark.parametrize("degrade, levels", [
     (_blurred, (0.0, 0.7, 1.5, 3.0)),
-    (_noised, (0.0, 0.1, 0.25, 0.5)),
+    (_noised, (0.0, 0.005, 0.01, 0.03)),
     (_mixed_with_chairs, (0.0, 0.34, 0.67, 1.0)),
 ])
 def test_fid_and_kid_grow_as_renders_degrade(network, renders, degrade, levels):
