@@ -15,7 +15,7 @@ import tensorflow_datasets as tfds
 from iggan_tf.datasets import settings, splits, synthetic_collection
 from iggan_tf.datasets.synthetic_shapes import synthetic_shapes_dataset_builder as synthetic_shapes
 from iggan_tf.geometry import cameras
-from iggan_tf.render import OpenGLRenderer
+from iggan_tf.render import OpenGLRenderer, backends
 from iggan_tf.render.backends import RENDERER_NAMES
 from iggan_tf.shapes import CLASS_NAMES
 
@@ -77,11 +77,13 @@ def test_configs_cover_every_class_and_paper_setting():
 def test_every_renderer_has_its_configs_recorded_in_the_metadata():
     configs = {config.name: config for config in synthetic_shapes.Builder.BUILDER_CONFIGS}
     for renderer in RENDERER_NAMES:
-        for shadows in (True, False):
+        for shadows in (True, False) if backends.backend(renderer).draws_shadows else (False,):
             name = settings.config_name("tub", "500", 64, renderer, shadows)
             assert (configs[name].renderer, configs[name].shadows) == (renderer, shadows)
             metadata = synthetic_shapes.Builder(config=name, data_dir="/nonexistent").info.metadata
             assert (metadata["renderer"], metadata["shadows"]) == (renderer, shadows)
+    # A renderer that draws no shadows has no config with shadows.
+    assert "tub_500_64_pyrender_unlit" not in configs and "tub_500_64_pyrender_unlit_noshadows" in configs
     assert str(synthetic_shapes.Builder(config="tub_500_64", data_dir="/nonexistent").info.version) == "2.0.0"
     assert synthetic_shapes.Builder(config="tub_500_128", data_dir="/nonexistent").info.metadata["test_objects"] == 95
 
