@@ -135,8 +135,9 @@ class OpenGLRenderer:
     each of `light_intensity`, plus `ambient`: visible surfaces are > 0, the background is exactly 0.
     With `shadows`, the lights cast shadows.
 
-    `workers` processes (default: one per available core) each hold one OpenGL context. A worker that dies,
-    or that stays silent for `timeout` seconds while it has work, is replaced and its work redone; more
+    `workers` processes (default: one per available core) each hold one renderer (an OpenGL context, or a
+    Blender scene). A worker that dies, or that stays silent for `timeout` seconds while it has work, is
+    replaced and its work redone; more
     than `max_retries` such failures in one call raise RuntimeError. `restarts` counts replacements.
     Use as a context manager, or call close(); workers also end at interpreter exit.
     """

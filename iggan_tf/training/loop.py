@@ -1,8 +1,8 @@
-"""One IG-GAN training run in a self-describing workdir: data, networks, the OpenGL pool, the step loop,
+"""One IG-GAN training run in a self-describing workdir: data, networks, the render pools, the step loop,
 checkpoints, summaries, snapshots and the final SavedModel export.
 
-Workdir layout: config.json and flags.txt (what was run), checkpoints/ (the last few, atomic), renderer/
-(the pre-trained RenderNet), tensorboard/, samples/ (PNG grids and meshes), export/generator/<version>/.
+Workdir layout: config.json, flags.txt and command.txt (what was run), checkpoints/ (the last few, atomic),
+renderer/ (the pre-trained RenderNet), tensorboard/, samples/ (PNG grids and meshes), export/generator/<version>/.
 Rerunning the same command resumes from the latest checkpoint; a crash loses at most `checkpoint_every` steps.
 A checkpoint is one unit: step, weights, optimizers, the random generator, and the input position, which is the
 step itself (the batch of step s is fixed by the seed and s, see iggan_tf.datasets.stream_order), so a resumed
