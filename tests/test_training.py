@@ -225,7 +225,7 @@ def test_every_flagfile_runs_a_step_at_tiny_sizes(flagfile, tmp_path, data_dir):
     run_flagfile_for_one_step(REPOSITORY / "flags" / flagfile, tmp_path / "run", data_dir)
 
 
-@pytest.mark.slow  # ~100 s / ~45 s: the default suite keeps to its 10-minute budget
+@pytest.mark.slow  # ~100 s: the default suite keeps to its 10-minute budget
 def test_sigkill_then_the_same_command_resumes_without_losing_checkpointed_steps(tmp_path, data_dir):
     workdir = tmp_path / "run"
     command = train_command(workdir, f"--dataset={SMALL_DATASET}", f"--data_dir={data_dir}", *TINY,
@@ -255,7 +255,7 @@ def test_sigkill_then_the_same_command_resumes_without_losing_checkpointed_steps
     assert not (workdir / "renderer" / "partial.rendernet.weights.h5").exists()
 
 
-@pytest.mark.slow  # ~100 s / ~45 s: the default suite keeps to its 10-minute budget
+@pytest.mark.slow  # ~45 s: the default suite keeps to its 10-minute budget
 def test_a_run_with_a_weight_average_checkpoints_it_and_exports_it(tmp_path, data_dir):
     import tensorflow as tf
 
