@@ -103,15 +103,19 @@ def _add_suns(scene, lighting: Lighting, shadows: bool) -> None:
         scene.collection.objects.link(lamp)
 
 
-def _shaded_material(ambient: float):
-    """White diffuse plus a uniform emission of `ambient`."""
-    material = bpy.data.materials.new("shaded")
-    # The emission is seen, but is no light source: else Cycles would sample the mesh's triangles as lamps,
-    # and build a light tree over them for every view.
+def _emitting_material(name: str):
+    """(material, nodes, links) of an empty node material whose emission is seen but is no light source: else
+    Cycles would sample the mesh's triangles as lamps, and build a light tree over them for every view."""
+    material = bpy.data.materials.new(name)
     material.cycles.emission_sampling = "NONE"
     material.use_nodes = True
-    nodes, links = material.node_tree.nodes, material.node_tree.links
-    nodes.clear()
+    material.node_tree.nodes.clear()
+    return material, material.node_tree.nodes, material.node_tree.links
+
+
+def _shaded_material(ambient: float):
+    """White diffuse plus a uniform emission of `ambient`."""
+    material, nodes, links = _emitting_material("shaded")
     diffuse = nodes.new("ShaderNodeBsdfDiffuse")
     diffuse.inputs["Color"].default_value = (1.0, 1.0, 1.0, 1.0)
     emission = nodes.new("ShaderNodeEmission")
@@ -128,11 +132,7 @@ def _shaded_material(ambient: float):
 def _normal_material():
     """Emits (n + 1) / 2 for the shading normal n: the mesh is in the camera frame, so world normals are
     camera-frame normals (right, up, towards the camera), as in the pyrender normal maps."""
-    material = bpy.data.materials.new("normals")
-    material.cycles.emission_sampling = "NONE"
-    material.use_nodes = True
-    nodes, links = material.node_tree.nodes, material.node_tree.links
-    nodes.clear()
+    material, nodes, links = _emitting_material("normals")
     geometry = nodes.new("ShaderNodeNewGeometry")
     to_unit_range = nodes.new("ShaderNodeVectorMath")
     to_unit_range.operation = "MULTIPLY_ADD"
