@@ -18,6 +18,8 @@ import pathlib
 import keras
 import numpy as np
 
+from iggan_tf.render.backends import LEGACY_RENDERER
+
 # The CPU-scale image side (64^2 renders of 32^3 voxels); larger renders are area-averaged down to it.
 INPUT_SIZE = 64
 WEIGHTS_DIR = pathlib.Path(__file__).resolve().parent / "weights"
@@ -188,7 +190,7 @@ class FeatureNetwork:
     def trained_on(self) -> dict:
         """{"name", "shadows"} of the renderer that drew the training images (weights recorded before renderers had
         names were trained on the per-vertex Lambert path, now pyrender_unlit)."""
-        return self.record.get("renderer", {"name": "pyrender_unlit", "shadows": False})
+        return self.record.get("renderer", {"name": LEGACY_RENDERER, "shadows": False})
 
 
 def load_feature_network(weights_path=None) -> FeatureNetwork:
