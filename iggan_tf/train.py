@@ -38,6 +38,11 @@ _HELP = {
     "discriminator_input": "What D sees as generated images: opengl (IG-GAN) or rendernet (paper Table 2 ablation).",
     "generator_ema_decay": "Decay of a moving average of G's weights used for samples, evaluation and export "
                            "(not in the paper; 0: none, use G itself).",
+    "r1_weight": "gamma of an R1 gradient penalty on D at dataset images (not in the paper; 0: none).",
+    "augment": "Differentiable transforms of every image D sees, from translation,cutout,color (not in the paper; "
+               "empty: none).",
+    "minibatch_stddev_group": "Images per group of D's minibatch standard deviation feature, dividing "
+                              "--batch_size (not in the paper; 0: none).",
     "pretrained_renderer": "Directory of a renderer from tools/pretrain_renderer.py; empty: pre-train in the run.",
     "pretrain_class": "Procedural class to pre-train R on when --pretrained_renderer is empty (paper Table 3).",
     "pretrain_shapes": "Shapes used to pre-train R.",

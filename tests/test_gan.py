@@ -223,7 +223,8 @@ def test_discriminator_step_changes_only_the_discriminator():
     gan = make_gan()
     _, _, _, _, opengl_images, _, _ = step_inputs(gan)
     before = {name: snapshot(getattr(gan, name)) for name in ("generator", "rendernet", "discriminator")}
-    d_loss, real_logits, opengl_logits = gan.discriminator_step(real_images(), opengl_images)
+    d_loss, d_r1, real_logits, opengl_logits = gan.discriminator_step(real_images(), opengl_images)
+    assert float(d_r1) == 0.0  # no R1 penalty unless r1_weight > 0
     assert all(changed(before["discriminator"], gan.discriminator))  # weights, and spectral norms' vectors u
     assert not any(changed(before["generator"], gan.generator))
     assert not any(changed(before["rendernet"], gan.rendernet))

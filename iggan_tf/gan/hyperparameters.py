@@ -3,6 +3,8 @@
 import dataclasses
 import math
 
+from iggan_tf.gan import augmentation
+
 
 DISCRIMINATOR_INPUTS = ("opengl", "rendernet")
 
@@ -29,6 +31,11 @@ class Hyperparameters:
     # Not in the paper: decay of an exponential moving average of G's weights, which samples, evaluation and the
     # export use (Yazici et al. 2019; Karras et al. 2018). It smooths the swings of a short GAN run. 0: none.
     generator_ema_decay: float = 0.0
+    # Not in the paper: gamma of the R1 penalty on D (losses.r1_penalty, weighed by gamma / 2). 0: none.
+    r1_weight: float = 0.0
+    # Not in the paper: the transforms of every image D sees (iggan_tf.gan.augmentation), e.g.
+    # "translation,cutout"; "": none.
+    augment: str = ""
 
     def __post_init__(self):
         for name in (
@@ -46,6 +53,9 @@ class Hyperparameters:
             )
         if not (_is_real(self.dom_weight) and math.isfinite(self.dom_weight) and self.dom_weight >= 0.0):
             raise ValueError(f"Hyperparameters.dom_weight must be a finite number >= 0, got {self.dom_weight!r}")
+        if not (_is_real(self.r1_weight) and math.isfinite(self.r1_weight) and self.r1_weight >= 0.0):
+            raise ValueError(f"Hyperparameters.r1_weight must be a finite number >= 0, got {self.r1_weight!r}")
+        augmentation.parse_policy(self.augment)
         if not isinstance(self.train_renderer, bool):
             raise ValueError(f"Hyperparameters.train_renderer must be a bool, got {self.train_renderer!r}")
         if self.discriminator_input not in DISCRIMINATOR_INPUTS:

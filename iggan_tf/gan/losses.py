@@ -51,6 +51,13 @@ def discriminator_output_matching(opengl_logits, neural_logits):
     return tf.reduce_mean(tf.square(log_discriminator(opengl_logits) - log_discriminator(neural_logits)))
 
 
+def r1_penalty(real_logit_gradients):
+    """R1 (Mescheder et al. 2018), not in the paper: ||dD/dy||^2 on dataset images, averaged over the batch, from
+    the gradients [B, S, S, C] of the logits with respect to the images D saw. Zero-centred, so it only keeps D
+    smooth around the data; the caller weighs it by gamma / 2."""
+    return tf.reduce_mean(tf.reduce_sum(tf.square(_float32(real_logit_gradients)), axis=[1, 2, 3]))
+
+
 def accuracy_on_real(real_logits):
     """Fraction of dataset images that D calls real."""
     return tf.reduce_mean(tf.cast(_float32(real_logits) > 0.0, tf.float32))

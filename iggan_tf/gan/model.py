@@ -9,6 +9,7 @@ import keras
 import tensorflow as tf
 
 from iggan_tf.gan import losses
+from iggan_tf.gan.augmentation import DifferentiableAugmentation
 from iggan_tf.gan.hyperparameters import Hyperparameters
 from iggan_tf.geometry.binarization import binarize
 
@@ -53,6 +54,7 @@ class IGGAN(keras.Model):
         self.opengl_render = opengl_render
         self.view_sampler = view_sampler
         self.hyperparameters = hyperparameters
+        self.augmentation = DifferentiableAugmentation(tuple(hyperparameters.augment.split(",")))
         self.latent_dim = generator.input_shape[-1]
         self.averaged_generator = _copy_of(generator) if hyperparameters.generator_ema_decay else None
         # A tf.random.Generator (not a Keras SeedGenerator) because tf.train.Checkpoint saves its state.
@@ -67,6 +69,7 @@ class IGGAN(keras.Model):
         # lambda * L_DOM, the term that eq. (9) adds to r_l2: the two show the balance the renderer trains on.
         self.r_dom_weighted_tracker = keras.metrics.Mean(name="r_dom_weighted")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_r1_tracker = keras.metrics.Mean(name="d_r1")
         # The networks arrive built and the model has no call(): nothing is left for Keras to build.
         self.built = True
 
@@ -105,6 +108,7 @@ class IGGAN(keras.Model):
             self.r_dom_tracker,
             self.r_dom_weighted_tracker,
             self.g_loss_tracker,
+            *([self.d_r1_tracker] if self.hyperparameters.r1_weight else []),
         ]
 
     def train_step(self, real_images):
@@ -126,7 +130,7 @@ class IGGAN(keras.Model):
             )
         else:
             generated_images = opengl_images
-        d_loss, real_logits, opengl_logits = self.discriminator_step(real_images, generated_images)
+        d_loss, d_r1, real_logits, opengl_logits = self.discriminator_step(real_images, generated_images)
         r_l2, r_dom = self.renderer_step(continuous_voxels, binary_voxels, opengl_images, azimuth, elevation)
         g_loss = self.generator_step(generator_tape, continuous_voxels, azimuth, elevation)
         if self.averaged_generator is not None:
@@ -139,32 +143,63 @@ class IGGAN(keras.Model):
         self.r_dom_tracker.update_state(r_dom)
         self.r_dom_weighted_tracker.update_state(self.hyperparameters.dom_weight * r_dom)
         self.g_loss_tracker.update_state(g_loss)
+        if self.hyperparameters.r1_weight:
+            self.d_r1_tracker.update_state(d_r1)
         return {metric.name: metric.result() for metric in self.metrics}
 
+    def judge(self, images, augmentation_parameters, training=False):
+        """D's logits for `images`, transformed first by the augmentation's drawn parameters when there is one."""
+        if self.augmentation.policy:
+            images = self.augmentation.apply(images, augmentation_parameters)
+        return self.discriminator(images, training=training)
+
+    def draw_augmentation(self, batch_size):
+        """Parameters of random transforms for a batch of D's inputs ({} without augmentation)."""
+        if not self.augmentation.policy:
+            return {}
+        return self.augmentation.draw(batch_size, self.discriminator.input_shape[1], self.random_generator)
+
     def discriminator_step(self, real_images, opengl_images):
-        """Eq. (2): D learns to tell dataset images from OpenGL renders. Returns (d_loss, real and OpenGL logits).
+        """Eq. (2): D learns to tell dataset images from OpenGL renders. Returns (d_loss, the R1 penalty, real and
+        OpenGL logits); with r1_weight > 0 the loss D descends adds gamma / 2 times R1.
 
         One call on both halves, so spectral normalization advances its power iteration once per step; the
         R and G steps call D with training=False, which uses the same W / sigma(W) without advancing it.
         """
+        images = tf.concat([real_images, opengl_images], axis=0)
+        if self.augmentation.policy:
+            images = self.augmentation.apply(images, self.draw_augmentation(tf.shape(images)[0]))
+        r1_weight = self.hyperparameters.r1_weight
         with tf.GradientTape() as tape:
-            logits = self.discriminator(tf.concat([real_images, opengl_images], axis=0), training=True)
-            real_logits, opengl_logits = tf.split(logits, 2, axis=0)
+            with tf.GradientTape(watch_accessed_variables=False) as image_tape:
+                image_tape.watch(images)
+                logits = self.discriminator(images, training=True)
+                real_logits, opengl_logits = tf.split(logits, 2, axis=0)
+                real_logit_sum = tf.reduce_sum(real_logits)  # each image's logit depends on that image alone
             d_loss = losses.discriminator_loss(real_logits, opengl_logits)
+            if r1_weight:
+                real_half = tf.split(image_tape.gradient(real_logit_sum, images), 2, axis=0)[0]
+                d_r1 = losses.r1_penalty(real_half)
+                d_loss_with_penalty = d_loss + 0.5 * r1_weight * d_r1
+            else:
+                d_r1, d_loss_with_penalty = tf.zeros([]), d_loss
         variables = self.discriminator.trainable_variables
-        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
-        return d_loss, real_logits, opengl_logits
+        gradients = tape.gradient(d_loss_with_penalty, variables)
+        self.discriminator_optimizer.apply_gradients(zip(gradients, variables))
+        return d_loss, d_r1, real_logits, opengl_logits
 
     def renderer_step(self, continuous_voxels, binary_voxels, opengl_images, azimuth, elevation):
         """Eq. (9): R imitates OpenGL on x_d (L2) and matches F = log D of y_d on x_c (DOM), D frozen.
 
         Returns (r_l2, r_dom). With a fixed renderer the losses are still measured but R is not updated.
         """
-        opengl_logits = self.discriminator(opengl_images, training=False)
+        # The same transform for both: DOM compares D's verdicts on the two renders of one shape.
+        augmentation_parameters = self.draw_augmentation(tf.shape(opengl_images)[0])
+        opengl_logits = self.judge(opengl_images, augmentation_parameters)
         with tf.GradientTape() as tape:
             binary_neural_images = self.rendernet([binary_voxels, azimuth, elevation], training=True)
             continuous_neural_images = self.rendernet([continuous_voxels, azimuth, elevation], training=True)
-            neural_logits = self.discriminator(continuous_neural_images, training=False)
+            neural_logits = self.judge(continuous_neural_images, augmentation_parameters)
             r_l2 = losses.rendering_l2(opengl_images, binary_neural_images)
             r_dom = losses.discriminator_output_matching(opengl_logits, neural_logits)
             render_loss = r_l2 + self.hyperparameters.dom_weight * r_dom
@@ -182,7 +217,8 @@ class IGGAN(keras.Model):
         with tf.GradientTape() as voxel_tape:
             voxel_tape.watch(continuous_voxels)
             neural_images = self.rendernet([continuous_voxels, azimuth, elevation], training=False)
-            g_loss = losses.generator_loss(self.discriminator(neural_images, training=False))
+            augmentation_parameters = self.draw_augmentation(tf.shape(neural_images)[0])
+            g_loss = losses.generator_loss(self.judge(neural_images, augmentation_parameters))
         voxel_gradients = voxel_tape.gradient(g_loss, continuous_voxels)
         variables = self.generator.trainable_variables
         gradients = generator_tape.gradient(continuous_voxels, variables, output_gradients=voxel_gradients)

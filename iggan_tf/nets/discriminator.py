@@ -8,6 +8,7 @@ import dataclasses
 
 import keras
 
+from iggan_tf.nets.minibatch_stddev import MinibatchStandardDeviation
 from iggan_tf.nets.sizes import check_int, doublings
 from iggan_tf.nets.spectral_normalization import SpectralNormalization
 
@@ -23,10 +24,17 @@ class DiscriminatorConfig:
     image_channels: int = 1
     # Channels of the first convolution; each further one has twice as many.
     width: int = 64
+    # Not in the paper: images per group of the minibatch standard deviation feature before the dense layer
+    # (iggan_tf.nets.minibatch_stddev), 0 for none (the paper's D).
+    minibatch_stddev_group: int = 0
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
-            check_int(getattr(self, field.name), f"DiscriminatorConfig.{field.name}")
+            if field.name != "minibatch_stddev_group":
+                check_int(getattr(self, field.name), f"DiscriminatorConfig.{field.name}")
+        group = self.minibatch_stddev_group
+        if isinstance(group, bool) or not isinstance(group, int) or group == 1 or group < 0:
+            raise ValueError(f"DiscriminatorConfig.minibatch_stddev_group must be 0 or an integer >= 2, got {group!r}")
         if doublings(_END_RESOLUTION, self.image_size, "DiscriminatorConfig.image_size") < 1:
             raise ValueError(
                 f"DiscriminatorConfig.image_size must be at least {2 * _END_RESOLUTION}, got {self.image_size}"
@@ -38,7 +46,8 @@ def make_discriminator(config: DiscriminatorConfig = DiscriminatorConfig()) -> k
 
     Stride-2 4x4 convolutions with leaky ReLU, every weight layer spectrally normalized (which replaces DCGAN's
     batch norm). Every call, training or not, uses the normalized weights W / sigma(W); only a call with
-    training=True advances the power iteration that estimates sigma.
+    training=True advances the power iteration that estimates sigma. With `minibatch_stddev_group`, the last
+    feature map gains the minibatch standard deviation before the dense layer.
     """
     down_samplings = doublings(_END_RESOLUTION, config.image_size, "DiscriminatorConfig.image_size")
     images = keras.Input((config.image_size, config.image_size, config.image_channels), name="images")
@@ -49,6 +58,8 @@ def make_discriminator(config: DiscriminatorConfig = DiscriminatorConfig()) -> k
         convolution = keras.layers.Conv2D(config.width * 2**level, 4, strides=2, padding="same", name=name)
         x = SpectralNormalization(convolution, name=f"{name}_sn")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down_{level + 1}_lrelu")(x)
+    if config.minibatch_stddev_group:
+        x = MinibatchStandardDeviation(config.minibatch_stddev_group, name="minibatch_stddev")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = SpectralNormalization(keras.layers.Dense(1, name="dense"), name="dense_sn")(x)
     logits = keras.layers.Activation("linear", dtype="float32", name="logits")(x)

@@ -11,6 +11,10 @@ import pathlib
 
 from iggan_tf.render.backends import DEFAULT_RENDERER, LEGACY_RENDERER, check_choice
 
+# The transforms --augment may name: iggan_tf.gan.augmentation.POLICIES (which imports TensorFlow, and flags
+# are checked before TensorFlow loads; a test keeps the two equal).
+AUGMENT_TRANSFORMS = ("translation", "cutout", "color")
+
 # Fields a resumed run may change: how long and how often, not what is trained or on what.
 RESUMABLE_CHANGES = frozenset(
     {
@@ -59,6 +63,11 @@ class TrainingConfig:
     discriminator_input: str = "opengl"
     # Decay of the moving average of G's weights that samples, evaluation and the export use (0: none).
     generator_ema_decay: float = 0.0
+    # Not in the paper, each against mode collapse or an over-fitting D (iggan_tf.gan.hyperparameters): R1's
+    # gamma, D's input transforms, and the group size of D's minibatch standard deviation feature (0: none).
+    r1_weight: float = 0.0
+    augment: str = ""
+    minibatch_stddev_group: int = 0
     # A directory written by tools/pretrain_renderer.py, or "" to pre-train on `pretrain_class` inside the run.
     pretrained_renderer: str = ""
     pretrain_class: str = "random_cubes"
@@ -109,6 +118,12 @@ class TrainingConfig:
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        group = self.minibatch_stddev_group
+        if group and (isinstance(group, bool) or group < 2 or self.batch_size % group):
+            raise ValueError(
+                f"minibatch_stddev_group must be 0 or an integer >= 2 dividing --batch_size={self.batch_size}, "
+                f"got {group!r}"
+            )
         if not (0.0 <= self.generator_ema_decay < 1.0):
             raise ValueError(f"generator_ema_decay must lie in [0, 1), got {self.generator_ema_decay!r}")
         check_choice(self.renderer, self.shadows)
@@ -116,6 +131,12 @@ class TrainingConfig:
             raise ValueError(f"discriminator_input must be opengl or rendernet, got {self.discriminator_input!r}")
         if not (math.isfinite(self.dom_weight) and self.dom_weight >= 0):
             raise ValueError(f"dom_weight must be a finite number >= 0, got {self.dom_weight!r}")
+        if not (math.isfinite(self.r1_weight) and self.r1_weight >= 0):
+            raise ValueError(f"r1_weight must be a finite number >= 0, got {self.r1_weight!r}")
+        transforms = [name.strip() for name in self.augment.split(",") if name.strip()]
+        if any(name not in AUGMENT_TRANSFORMS for name in transforms) or len(set(transforms)) != len(transforms):
+            raise ValueError(f"augment must be a comma-separated subset of {','.join(AUGMENT_TRANSFORMS)} "
+                             f"without repeats, got {self.augment!r}")
 
     @property
     def image_size(self) -> int:

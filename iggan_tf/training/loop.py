@@ -70,7 +70,8 @@ def _write_atomically(path: pathlib.Path, text: str) -> None:
 def build_generator_and_discriminator(config: TrainingConfig):
     """(generator, discriminator) at the config's sizes; the renderer comes from `pretrained_rendernet`."""
     generator = make_generator(GeneratorConfig(config.voxel_size, config.latent_dim, config.generator_width))
-    discriminator = make_discriminator(DiscriminatorConfig(config.image_size, 1, config.discriminator_width))
+    discriminator = make_discriminator(DiscriminatorConfig(
+        config.image_size, 1, config.discriminator_width, minibatch_stddev_group=config.minibatch_stddev_group))
     return generator, discriminator
 
 
@@ -192,6 +193,8 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
                 train_renderer=config.train_renderer,
                 discriminator_input=config.discriminator_input,
                 generator_ema_decay=config.generator_ema_decay,
+                r1_weight=config.r1_weight,
+                augment=config.augment,
             ),
             seed=config.seed,
         )
