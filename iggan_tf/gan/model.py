@@ -2,19 +2,20 @@
 
 The step follows the paper (Section 3, eqs. 1-9; Section 4.1): generated voxels are thresholded at random and
 rendered by the off-the-shelf renderer, which the model sees only as a callable; the neural renderer carries
-the discriminator's gradient back to the generator.
+the discriminator's gradient back to the generator. What IG-GAN shares with the baselines (D's update, G's
+weight average, the checkpointed parts) is iggan_tf.gan.adversarial_model.
 """
 
 import keras
 import tensorflow as tf
 
 from iggan_tf.gan import losses
-from iggan_tf.gan.augmentation import DifferentiableAugmentation
+from iggan_tf.gan.adversarial_model import AdversarialModel
 from iggan_tf.gan.hyperparameters import Hyperparameters
 from iggan_tf.geometry.binarization import binarize
 
 
-class IGGAN(keras.Model):
+class IGGAN(AdversarialModel):
     """Owns the three optimizers, the 1:1:1 train_step and its metrics; the networks are passed in.
 
     Args:
@@ -30,6 +31,8 @@ class IGGAN(keras.Model):
         checkpointed with the model, so a resumed run continues the same random sequence.
     """
 
+    LOSS_NAMES = ("d_loss", "r_l2", "r_dom", "g_loss")
+
     def __init__(
         self,
         generator: keras.Model,
@@ -41,69 +44,46 @@ class IGGAN(keras.Model):
         seed: int | None = None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
         _check_networks(generator, rendernet, discriminator)
         for name, value in (("opengl_render", opengl_render), ("view_sampler", view_sampler)):
             if not callable(value):
                 raise ValueError(f"{name} must be callable, got {type(value).__name__}")
-        if not isinstance(hyperparameters, Hyperparameters):
-            raise ValueError(f"hyperparameters must be a Hyperparameters, got {type(hyperparameters).__name__}")
-        self.generator = generator
+        super().__init__(generator, discriminator, hyperparameters, seed, generated_name="opengl", **kwargs)
         self.rendernet = rendernet
-        self.discriminator = discriminator
         self.opengl_render = opengl_render
         self.view_sampler = view_sampler
-        self.hyperparameters = hyperparameters
-        self.augmentation = DifferentiableAugmentation(tuple(hyperparameters.augment.split(",")))
-        self.latent_dim = generator.input_shape[-1]
-        self.averaged_generator = _copy_of(generator) if hyperparameters.generator_ema_decay else None
-        # A tf.random.Generator (not a Keras SeedGenerator) because tf.train.Checkpoint saves its state.
-        self.random_generator = (
-            tf.random.Generator.from_non_deterministic_state() if seed is None else tf.random.Generator.from_seed(seed)
-        )
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.d_accuracy_real_tracker = keras.metrics.Mean(name="d_accuracy_real")
-        self.d_accuracy_opengl_tracker = keras.metrics.Mean(name="d_accuracy_opengl")
         self.r_l2_tracker = keras.metrics.Mean(name="r_l2")
         self.r_dom_tracker = keras.metrics.Mean(name="r_dom")
         # lambda * L_DOM, the term that eq. (9) adds to r_l2: the two show the balance the renderer trains on.
         self.r_dom_weighted_tracker = keras.metrics.Mean(name="r_dom_weighted")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_r1_tracker = keras.metrics.Mean(name="d_r1")
-        # The networks arrive built and the model has no call(): nothing is left for Keras to build.
-        self.built = True
 
     def compile(self, **kwargs):
-        """Creates the three Adam optimizers from the hyper-parameters; other keyword arguments go to Keras.
-
-        XLA is off: the OpenGL renderer is a py_function. The optimizers are built at once so that a checkpoint
-        restores their moments before the first step.
-        """
-        if kwargs.get("jit_compile", False):
-            raise ValueError("jit_compile must be False: the OpenGL renderer runs through tf.py_function")
-        if kwargs.get("optimizer") is not None:
-            raise ValueError("optimizer must be None: the optimizers come from the hyper-parameters")
-        # optimizer=None: Keras' default would build a fourth, unused optimizer over all three networks.
-        super().compile(**{**kwargs, "optimizer": None, "jit_compile": False})
+        """Creates the three Adam optimizers from the hyper-parameters (see AdversarialModel.compile)."""
+        super().compile(**kwargs)
         h = self.hyperparameters
-        self.generator_optimizer = keras.optimizers.Adam(h.generator_learning_rate, beta_1=h.adam_beta_1)
-        self.discriminator_optimizer = keras.optimizers.Adam(h.discriminator_learning_rate, beta_1=h.adam_beta_1)
         self.renderer_optimizer = keras.optimizers.Adam(h.renderer_learning_rate, beta_1=h.adam_beta_1)
-        self.generator_optimizer.build(self.generator.trainable_variables)
-        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
         self.renderer_optimizer.build(self.rendernet.trainable_variables)
 
-    @property
-    def sampling_generator(self) -> keras.Model:
-        """The generator that samples, evaluation and the export use: G's weight average when kept, else G."""
-        return self.averaged_generator if self.averaged_generator is not None else self.generator
+    def checkpointed_parts(self) -> dict:
+        """The common parts and the renderer with its optimizer, under the names every IG-GAN workdir has."""
+        parts = super().checkpointed_parts()
+        return {
+            "generator": parts.pop("generator"), "rendernet": self.rendernet, "discriminator": parts.pop("discriminator"),
+            "generator_optimizer": parts.pop("generator_optimizer"),
+            "discriminator_optimizer": parts.pop("discriminator_optimizer"),
+            "renderer_optimizer": self.renderer_optimizer, **parts,
+        }
+
+    def trained_images(self, continuous_voxels, azimuth, elevation):
+        """The images G is trained through: R's neural renders of x_c."""
+        return self.rendernet([continuous_voxels, azimuth, elevation], training=False)
 
     @property
     def metrics(self):
         return [
             self.d_loss_tracker,
             self.d_accuracy_real_tracker,
-            self.d_accuracy_opengl_tracker,
+            self.d_accuracy_generated_tracker,
             self.r_l2_tracker,
             self.r_dom_tracker,
             self.r_dom_weighted_tracker,
@@ -133,60 +113,14 @@ class IGGAN(keras.Model):
         d_loss, d_r1, real_logits, opengl_logits = self.discriminator_step(real_images, generated_images)
         r_l2, r_dom = self.renderer_step(continuous_voxels, binary_voxels, opengl_images, azimuth, elevation)
         g_loss = self.generator_step(generator_tape, continuous_voxels, azimuth, elevation)
-        if self.averaged_generator is not None:
-            self.update_averaged_generator()
+        self.update_averaged_generator()
 
-        self.d_loss_tracker.update_state(d_loss)
-        self.d_accuracy_real_tracker.update_state(losses.accuracy_on_real(real_logits))
-        self.d_accuracy_opengl_tracker.update_state(losses.accuracy_on_opengl(opengl_logits))
+        self.update_discriminator_metrics(d_loss, d_r1, real_logits, opengl_logits)
         self.r_l2_tracker.update_state(r_l2)
         self.r_dom_tracker.update_state(r_dom)
         self.r_dom_weighted_tracker.update_state(self.hyperparameters.dom_weight * r_dom)
         self.g_loss_tracker.update_state(g_loss)
-        if self.hyperparameters.r1_weight:
-            self.d_r1_tracker.update_state(d_r1)
         return {metric.name: metric.result() for metric in self.metrics}
-
-    def judge(self, images, augmentation_parameters, training=False):
-        """D's logits for `images`, transformed first by the augmentation's drawn parameters when there is one."""
-        if self.augmentation.policy:
-            images = self.augmentation.apply(images, augmentation_parameters)
-        return self.discriminator(images, training=training)
-
-    def draw_augmentation(self, batch_size):
-        """Parameters of random transforms for a batch of D's inputs ({} without augmentation)."""
-        if not self.augmentation.policy:
-            return {}
-        return self.augmentation.draw(batch_size, self.discriminator.input_shape[1], self.random_generator)
-
-    def discriminator_step(self, real_images, opengl_images):
-        """Eq. (2): D learns to tell dataset images from OpenGL renders. Returns (d_loss, the R1 penalty, real and
-        OpenGL logits); with r1_weight > 0 the loss D descends adds gamma / 2 times R1.
-
-        One call on both halves, so spectral normalization advances its power iteration once per step; the
-        R and G steps call D with training=False, which uses the same W / sigma(W) without advancing it.
-        """
-        images = tf.concat([real_images, opengl_images], axis=0)
-        if self.augmentation.policy:
-            images = self.augmentation.apply(images, self.draw_augmentation(tf.shape(images)[0]))
-        r1_weight = self.hyperparameters.r1_weight
-        with tf.GradientTape() as tape:
-            with tf.GradientTape(watch_accessed_variables=False) as image_tape:
-                image_tape.watch(images)
-                logits = self.discriminator(images, training=True)
-                real_logits, opengl_logits = tf.split(logits, 2, axis=0)
-                real_logit_sum = tf.reduce_sum(real_logits)  # each image's logit depends on that image alone
-            d_loss = losses.discriminator_loss(real_logits, opengl_logits)
-            if r1_weight:
-                real_half = tf.split(image_tape.gradient(real_logit_sum, images), 2, axis=0)[0]
-                d_r1 = losses.r1_penalty(real_half)
-                d_loss_with_penalty = d_loss + 0.5 * r1_weight * d_r1
-            else:
-                d_r1, d_loss_with_penalty = tf.zeros([]), d_loss
-        variables = self.discriminator.trainable_variables
-        gradients = tape.gradient(d_loss_with_penalty, variables)
-        self.discriminator_optimizer.apply_gradients(zip(gradients, variables))
-        return d_loss, d_r1, real_logits, opengl_logits
 
     def renderer_step(self, continuous_voxels, binary_voxels, opengl_images, azimuth, elevation):
         """Eq. (9): R imitates OpenGL on x_d (L2) and matches F = log D of y_d on x_c (DOM), D frozen.
@@ -216,32 +150,11 @@ class IGGAN(keras.Model):
         """
         with tf.GradientTape() as voxel_tape:
             voxel_tape.watch(continuous_voxels)
-            neural_images = self.rendernet([continuous_voxels, azimuth, elevation], training=False)
+            neural_images = self.trained_images(continuous_voxels, azimuth, elevation)
             augmentation_parameters = self.draw_augmentation(tf.shape(neural_images)[0])
             g_loss = losses.generator_loss(self.judge(neural_images, augmentation_parameters))
-        voxel_gradients = voxel_tape.gradient(g_loss, continuous_voxels)
-        variables = self.generator.trainable_variables
-        gradients = generator_tape.gradient(continuous_voxels, variables, output_gradients=voxel_gradients)
-        self.generator_optimizer.apply_gradients(zip(gradients, variables))
+        self.apply_generator_gradient(generator_tape, continuous_voxels, voxel_tape.gradient(g_loss, continuous_voxels))
         return g_loss
-
-    def update_averaged_generator(self) -> None:
-        """Moves the average towards G's weights (batch-norm statistics included) after G's update.
-
-        The decay ramps up as min(decay, (1 + t) / (10 + t)) over G's update count t, so the first averages
-        are not held back by the random initialization.
-        """
-        updates = tf.cast(self.generator_optimizer.iterations, tf.float32)
-        decay = tf.minimum(self.hyperparameters.generator_ema_decay, (1.0 + updates) / (10.0 + updates))
-        for average, current in zip(self.averaged_generator.weights, self.generator.weights):
-            average.assign(tf.cast(decay, average.dtype) * average + tf.cast(1.0 - decay, average.dtype) * current)
-
-
-def _copy_of(generator: keras.Model) -> keras.Model:
-    """A second generator of the same architecture that starts with G's weights."""
-    copy = keras.models.clone_model(generator)
-    copy.set_weights(generator.get_weights())
-    return copy
 
 
 def _check_networks(generator, rendernet, discriminator) -> None:
