@@ -1,6 +1,8 @@
-"""iggan-train: trains IG-GAN from a flagfile into a workdir; rerunning the same command resumes.
+"""iggan-train: trains IG-GAN (or a baseline, --method) from a flagfile into a workdir; rerunning the same command
+resumes.
 
     iggan-train --flagfile=flags/quickstart.flags --workdir=runs/quickstart
+    iggan-train --flagfile=flags/cpu_tub_visual_hull.flags --workdir=runs/tubs_visual_hull
 
 Every flag is a field of iggan_tf.training.config.TrainingConfig (defaults: CPU scale); see flags/ for the
 paper's experiments.
@@ -12,11 +14,15 @@ import sys
 
 from absl import app, flags, logging
 
+from iggan_tf.methods import METHOD_NAMES
 from iggan_tf.render.backends import RENDERER_NAMES
 from iggan_tf.training.config import TrainingConfig, check_workdir
 
 _HELP = {
     "workdir": "Run directory: config, checkpoints, TensorBoard, samples, export. Rerun to resume.",
+    "method": "What to train: iggan (the paper's method), or a baseline of paper Section 4.3: visual_hull (PrGAN's "
+              "smoothed silhouettes), absorption_only (PlatonicGAN's absorption), dcgan_2d (a 2D image GAN). The "
+              "baselines train no neural renderer, so its flags must stay at their defaults.",
     "dataset": "tfds dataset/config of training images, e.g. synthetic_shapes/tub_500_64 (built on first use).",
     "data_dir": "tfds data directory (default: tfds's, ~/tensorflow_datasets).",
     "manual_dir": "Folder (or zip) with manually downloaded data for shapenet_renders / chanterelle.",
@@ -29,7 +35,7 @@ _HELP = {
     "renderer_projection_channels": "Channels after RenderNet's projection unit.",
     "discriminator_width": "Channels of the discriminator's first convolution (paper: 64).",
     "batch_size": "Images per step.",
-    "train_steps": "Total 1:1:1 steps (D, R and G each updated once per step).",
+    "train_steps": "Total steps (IG-GAN: 1:1:1, D, R and G each updated once per step; baselines: D and G once).",
     "generator_learning_rate": "Adam learning rate of G (paper: 2e-4).",
     "discriminator_learning_rate": "Adam learning rate of D (paper: 2e-4).",
     "renderer_learning_rate": "Adam learning rate of R during GAN training (paper: 2e-5).",
@@ -69,7 +75,7 @@ _HELP = {
 
 
 # String fields whose flag accepts only these values.
-_CHOICES = {"renderer": RENDERER_NAMES}
+_CHOICES = {"renderer": RENDERER_NAMES, "method": METHOD_NAMES}
 
 
 def _define_flags() -> None:

@@ -1,8 +1,9 @@
 """Tests for iggan_tf.evaluation: the iggan-eval binary end to end on a tiny exported generator and a tiny
 synthetic_shapes config, the scores the training loop logs, and clear errors for bad inputs.
 
-The tiny dataset is a real synthetic_shapes build (8 training and 8 held-out tubs) under a config added to the
-builder for this module only, so tfds reading, ground truth, rendering and scoring all run for real."""
+The tiny dataset is a real synthetic_shapes build (8 training and 8 held-out tubs, tests/tiny_tubs.py) under a
+config added to the builder for this module only, so tfds reading, ground truth, rendering and scoring all run for
+real. Baselines' workdirs are evaluated in test_baseline_runs.py."""
 
 import dataclasses
 import json
@@ -16,33 +17,25 @@ import numpy as np
 import pytest
 from absl.testing import flagsaver
 
-from iggan_tf.datasets import settings
-from iggan_tf.datasets.synthetic_shapes.synthetic_shapes_dataset_builder import Builder, SyntheticShapesConfig
 from iggan_tf.evaluation import main as eval_main
 from iggan_tf.evaluation.during_training import evaluate_generator
 from iggan_tf.evaluation.evaluate import EvaluationConfig, evaluate
 from iggan_tf.evaluation.held_out_data import load_held_out_data
-from iggan_tf.geometry.cameras import FULL_TURN_HIGH
 from iggan_tf.metrics.feature_network import load_feature_network
 from iggan_tf.nets import GeneratorConfig, make_generator
 from iggan_tf.render import OpenGLRenderer
 from iggan_tf.serving.generator_savedmodel import export_generator
 from iggan_tf.training.config import TrainingConfig
+from tests.tiny_tubs import DATASET, tiny_tubs_built
 
-TINY = SyntheticShapesConfig(
-    class_name="tub", setting=settings.Setting("tiny", 8, 1, 8, FULL_TURN_HIGH), image_size=64)
-DATASET = f"synthetic_shapes/{TINY.name}"
 SMALL_RUN = ["--num_samples=12", "--chamfer_samples=4", "--chamfer_points=64", "--kid_subsets=5", "--render_workers=1"]
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     """A tfds data dir holding the tiny tub config, built once; the config stays known for the module."""
-    directory = tmp_path_factory.mktemp("tensorflow_datasets")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(Builder.builder_configs, TINY.name, TINY)
-        load_held_out_data(DATASET, str(directory))
-        yield str(directory)
+    with tiny_tubs_built(tmp_path_factory.mktemp("tensorflow_datasets")) as directory:
+        yield directory
 
 
 def _tiny_generator(voxel_size=32, seed=0):

@@ -1,5 +1,6 @@
-"""The paper-scale networks at their real sizes, as the training run builds them from every flags/paper_*.flags:
-parameter counts against the architecture's layer widths, and the memory of one forward pass at batch 1.
+"""The paper-scale networks at their real sizes, as the training run builds them from every flags/paper_*.flags
+(IG-GAN's three, the baselines' generator and discriminator): parameter counts against the architecture's layer
+widths, and the memory of one forward pass at batch 1.
 
 No training and no dataset. Identical configurations are built once. The memory is measured in a fresh
 subprocess per network (`python -m tests.test_paper_scale_networks FLAGFILE NETWORK`), so that memory freed by
@@ -15,6 +16,8 @@ import sys
 import numpy as np
 import pytest
 
+from iggan_tf.methods import IMAGE_METHODS, NEURAL_RENDERER_METHODS
+from iggan_tf.methods.iggan import renderer_config
 from iggan_tf.nets import make_rendernet
 from iggan_tf.training import loop
 from iggan_tf.training.config import TrainingConfig, config_from_flagfile
@@ -28,10 +31,15 @@ NETWORKS = ("generator", "rendernet", "discriminator")
 FORWARD_PASS_BOUNDS_MB = {"generator": 256, "rendernet": 512, "discriminator": 256}
 
 
+def networks_of(config: TrainingConfig) -> tuple:
+    """The networks the config's method trains: a baseline has no renderer."""
+    return NETWORKS if config.method in NEURAL_RENDERER_METHODS else ("generator", "discriminator")
+
+
 def build(config: TrainingConfig, network: str):
     """`network` exactly as the training loop builds it from `config`."""
     if network == "rendernet":
-        return make_rendernet(loop.renderer_config(config))
+        return make_rendernet(renderer_config(config))
     generator, discriminator = loop.build_generator_and_discriminator(config)
     return generator if network == "generator" else discriminator
 
@@ -39,11 +47,12 @@ def build(config: TrainingConfig, network: str):
 def size_key(config: TrainingConfig, network: str) -> tuple:
     """The config fields that set `network`'s size."""
     fields = {
-        "generator": ("voxel_size", "latent_dim", "generator_width"),
+        "generator": ("makes_images", "voxel_size", "latent_dim", "generator_width"),
         "rendernet": ("voxel_size", "renderer_width", "renderer_projection_channels"),
         "discriminator": ("voxel_size", "discriminator_width"),
     }[network]
-    return tuple(getattr(config, field) for field in fields)
+    values = {"makes_images": config.method in IMAGE_METHODS}
+    return tuple(values[field] if field in values else getattr(config, field) for field in fields)
 
 
 def distinct_builds() -> list:
@@ -51,7 +60,7 @@ def distinct_builds() -> list:
     builds = {}
     for path in PAPER_FLAGFILES:
         config = config_from_flagfile(path)
-        for network in NETWORKS:
+        for network in networks_of(config):
             builds.setdefault((network, size_key(config, network)), []).append(path.name)
     return [(network, names[0], names) for (network, _), names in builds.items()]
 
@@ -65,12 +74,14 @@ BUILDS = distinct_builds()
 
 
 def generator_parameters(config: TrainingConfig) -> tuple[int, int]:
-    """(all, trainable) of the 3D-GAN generator: dense z -> 4^3 grid, stride-2 4^3 transposed convolutions."""
-    up_samplings = int(math.log2(config.voxel_size // 4))
+    """(all, trainable) of the 3D-GAN generator: dense z -> 4^3 grid, stride-2 4^3 transposed convolutions; or of
+    the 2D baseline's DCGAN generator: the same in two dimensions, up to the image size."""
+    dimensions, resolution = (2, config.image_size) if config.method in IMAGE_METHODS else (3, config.voxel_size)
+    up_samplings = int(math.log2(resolution // 4))
     widths = [config.generator_width * 2**level for level in reversed(range(up_samplings))]  # 512 ... 64
-    weights = config.latent_dim * 4**3 * widths[0]  # the projection, no bias (batch norm follows)
-    weights += sum(4**3 * wide * narrow for wide, narrow in zip(widths, widths[1:]))  # hidden, no biases
-    weights += 4**3 * widths[-1] * 1 + 1  # the output layer, with its bias
+    weights = config.latent_dim * 4**dimensions * widths[0]  # the projection, no bias (batch norm follows)
+    weights += sum(4**dimensions * wide * narrow for wide, narrow in zip(widths, widths[1:]))  # hidden, no biases
+    weights += 4**dimensions * widths[-1] * 1 + 1  # the output layer, with its bias
     batch_norm = sum(widths)
     return weights + 4 * batch_norm, weights + 2 * batch_norm
 

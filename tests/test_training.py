@@ -23,10 +23,11 @@ from iggan_tf.training.config import TrainingConfig, config_from_flagfile
 REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
 FLAGFILES = sorted((REPOSITORY / "flags").glob("*.flags"))
 # Small enough for a 2-core CPU: a step takes well under a second once traced.
+TINY_RENDERER = ["--renderer_width=2", "--renderer_projection_channels=8", "--pretrain_shapes=2", "--pretrain_steps=1",
+                 "--pretrain_batch_size=2"]
 TINY = [
-    "--voxel_size=32", "--generator_width=4", "--renderer_width=2", "--renderer_projection_channels=8",
-    "--discriminator_width=4", "--batch_size=2", "--pretrain_shapes=2", "--pretrain_steps=1", "--pretrain_batch_size=2",
-    "--render_workers=1", "--sample_every=0", "--eval_every=0", "--log_every=1", "--noexport",
+    "--voxel_size=32", "--generator_width=4", "--discriminator_width=4", "--batch_size=2", "--render_workers=1",
+    "--sample_every=0", "--eval_every=0", "--log_every=1", "--noexport", *TINY_RENDERER,
 ]
 SMALL_DATASET = "synthetic_shapes/tub_500_64"
 
@@ -82,28 +83,28 @@ def test_config_rejects_bad_values_naming_the_field():
 @pytest.mark.parametrize("pretrain_batch_size, expected", [(None, 8), (16, 16)])
 def test_renderer_pretraining_batch_defaults_to_the_gan_batch(monkeypatch, tmp_path, pretrain_batch_size, expected):
     from iggan_tf.gan import renderer_pretraining
-    from iggan_tf.training import loop
+    from iggan_tf.methods import iggan
 
     used = {}
     monkeypatch.setattr(renderer_pretraining, "pretrain_and_save",
                         lambda *args, batch_size, **kwargs: used.setdefault("batch_size", batch_size))
     config = TrainingConfig(workdir=str(tmp_path), batch_size=8, pretrain_batch_size=pretrain_batch_size)
-    loop.pretrained_rendernet(config, tmp_path, opengl_render=None)
+    iggan.pretrained_rendernet(config, tmp_path, opengl_render=None)
     assert used["batch_size"] == expected
 
 
 def test_a_pretrained_renderer_of_another_renderer_is_refused(tmp_path):
     from iggan_tf.gan import renderer_pretraining
+    from iggan_tf.methods import iggan
     from iggan_tf.nets import make_rendernet
-    from iggan_tf.training import loop
 
     config = TrainingConfig(workdir=str(tmp_path), renderer_width=2, renderer_projection_channels=8,
                             pretrained_renderer=str(tmp_path / "renderer"))
-    rendernet_config = loop.renderer_config(config)
+    rendernet_config = iggan.renderer_config(config)
     renderer_pretraining.save_renderer(tmp_path / "renderer", make_rendernet(rendernet_config), rendernet_config,
                                        {"renderer": "blender", "shadows": True})
     with pytest.raises(ValueError, match="--renderer=pyrender --shadows but the pre-trained renderer"):
-        loop.pretrained_rendernet(config, tmp_path, opengl_render=None)
+        iggan.pretrained_rendernet(config, tmp_path, opengl_render=None)
 
 
 def test_resume_allows_longer_runs_but_not_other_networks():
@@ -193,12 +194,22 @@ def test_flagfiles_hold_valid_configs_of_known_datasets():
         assert config.dataset in known, f"{path.name}: unknown dataset {config.dataset}"
 
 
+def tiny_flags(flagfile) -> list:
+    """The flags that shrink `flagfile`'s run to one step at TINY sizes on the small dataset (the flagfile's own
+    dataset would take minutes to hours to build here). A baseline gets no renderer flags: it trains no renderer
+    and refuses them."""
+    from iggan_tf.methods import NEURAL_RENDERER_METHODS
+
+    tiny = TINY if config_from_flagfile(flagfile).method in NEURAL_RENDERER_METHODS else [
+        flag for flag in TINY if flag not in TINY_RENDERER]
+    return [f"--dataset={SMALL_DATASET}", "--train_steps=1", "--online_objects=4", *tiny]
+
+
 def run_flagfile_for_one_step(flagfile, workdir, data_dir):
-    """Runs `flagfile` for one step at reduced size on the small dataset (the flagfile's own dataset would take
-    minutes to hours to build here); the flagfile's other flags (online views, ablations, ...) stay in force."""
+    """Runs `flagfile` for one step at reduced size (tiny_flags); its other flags (method, online views,
+    ablations, ...) stay in force."""
     result = subprocess.run(
-        train_command(workdir, f"--flagfile={flagfile}", f"--dataset={SMALL_DATASET}", f"--data_dir={data_dir}",
-                      "--train_steps=1", "--online_objects=4", *TINY),
+        train_command(workdir, f"--flagfile={flagfile}", f"--data_dir={data_dir}", *tiny_flags(flagfile)),
         capture_output=True, text=True, env=environment(), timeout=600, cwd=REPOSITORY,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -210,9 +221,20 @@ def run_flagfile_for_one_step(flagfile, workdir, data_dir):
 # The default suite runs one flagfile, for the loop's online-views path, which no other default test trains
 # through (stored views train in the non-finite-loss test and others; the Table 2 ablation's fixed renderer and
 # D on neural renders are train-step paths, tested in test_gan.py). Every other flagfile, the quickstart's
-# included, runs in the slow suite (~50 s each). All at TINY sizes: the networks at the paper flagfiles' real
-# sizes are checked in test_paper_scale_networks.py.
+# included, runs in the slow suite (~50 s each), once per distinct run at TINY sizes: flagfiles that differ only in
+# what TINY replaces (their dataset, sizes, steps; e.g. the paper's 500 setting of tubs and of couches) run once.
+# The networks at the paper flagfiles' real sizes are checked in test_paper_scale_networks.py.
 REPRESENTATIVE = ("paper_tub_unlimited.flags",)
+
+
+def distinct_tiny_runs() -> list:
+    """The flagfiles but REPRESENTATIVE, one per distinct TrainingConfig under tiny_flags."""
+    runs = {}
+    for path in FLAGFILES:
+        config = config_from_flagfile(path, [flag for flag in tiny_flags(path) if not flag.startswith("--dataset=")],
+                                      dataset=SMALL_DATASET)
+        runs.setdefault(config, []).append(path.name)
+    return [names[0] for names in runs.values() if not set(names) & set(REPRESENTATIVE)]
 
 
 @pytest.mark.parametrize("flagfile", REPRESENTATIVE)
@@ -221,7 +243,7 @@ def test_representative_flagfiles_run_a_step_at_tiny_sizes(flagfile, tmp_path, d
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("flagfile", [path.name for path in FLAGFILES if path.name not in REPRESENTATIVE])
+@pytest.mark.parametrize("flagfile", distinct_tiny_runs())
 def test_every_flagfile_runs_a_step_at_tiny_sizes(flagfile, tmp_path, data_dir):
     run_flagfile_for_one_step(REPOSITORY / "flags" / flagfile, tmp_path / "run", data_dir)
 
@@ -319,7 +341,9 @@ def assert_same_continuation(uninterrupted, resumed, resumed_from: int, steps: i
     assert not differing, differing
     expected_logs, actual_logs = logged_scalars(uninterrupted), logged_scalars(resumed)
     after_resume = sorted(key for key in expected_logs if key[1] > resumed_from and key[0] != "steps_per_second")
-    assert len(after_resume) >= len(loop.LOSS_NAMES) * (steps - resumed_from)
+    from iggan_tf.gan import IGGAN
+
+    assert len(after_resume) >= len(IGGAN.LOSS_NAMES) * (steps - resumed_from)
     assert [actual_logs.get(key) for key in after_resume] == [expected_logs[key] for key in after_resume]
 
 
@@ -414,11 +438,12 @@ def test_the_finite_state_guard_names_the_part_that_is_not_finite(tmp_path):
 
     from iggan_tf.gan import IGGAN, UniformViewSampler
     from iggan_tf.geometry.cameras import FULL_TURN_HIGH
+    from iggan_tf.methods.iggan import renderer_config
     from iggan_tf.nets import make_rendernet
 
     config = tiny_config(tmp_path, tmp_path)
     generator, discriminator = loop.build_generator_and_discriminator(config)
-    model = IGGAN(generator, make_rendernet(loop.renderer_config(config)), discriminator, lambda *views: None,
+    model = IGGAN(generator, make_rendernet(renderer_config(config)), discriminator, lambda *views: None,
                   UniformViewSampler(FULL_TURN_HIGH), seed=0)
     model.compile()
     all_finite = loop.finite_state_function(model)

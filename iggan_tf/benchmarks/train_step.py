@@ -17,7 +17,8 @@ from iggan_tf.geometry.cameras import FULL_TURN_HIGH
 from iggan_tf.nets import make_rendernet
 from iggan_tf.render import OpenGLRenderer, backends, opengl_render_function
 from iggan_tf.training.config import config_from_flagfile
-from iggan_tf.training.loop import build_generator_and_discriminator, renderer_config
+from iggan_tf.methods.iggan import renderer_config
+from iggan_tf.training.loop import build_generator_and_discriminator
 
 QUICKSTART_FLAGS = pathlib.Path(__file__).resolve().parents[2] / "flags" / "quickstart.flags"
 
@@ -42,6 +43,12 @@ def _seconds_per_step(config, opengl_render, steps: int, seed: int) -> float:
     generator, discriminator = build_generator_and_discriminator(config)
     model = IGGAN(generator, make_rendernet(renderer_config(config)), discriminator, opengl_render,
                   UniformViewSampler(FULL_TURN_HIGH), Hyperparameters(), seed=seed)
+    return seconds_per_step(model, config, steps, seed)
+
+
+def seconds_per_step(model, config, steps: int, seed: int) -> float:
+    """Mean wall seconds of `steps` train steps of the compiled-to-be `model` on random images of the config's
+    size, after two steps of tracing and warm-up."""
     model.compile()
     real_images = tf.random.stateless_uniform([config.batch_size, config.image_size, config.image_size, 1], [seed, 1])
     train_step = tf.function(model.train_step, jit_compile=False)

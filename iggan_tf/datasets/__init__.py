@@ -5,7 +5,7 @@ tfds (so `tfds.builder("synthetic_shapes/tub_500_64")` works), which imports Ten
 import it. The library modules: `settings` (the paper's settings), `shape_renders` (voxelize and render
 objects), `synthetic_collection`, `shapenet_files`, `photos`, `online_views` (unlimited views), `stream_order`
 (which example a training stream shows at each position), `dataset_renderer` (which renderer drew a dataset; runs
-with another are refused).
+with another are refused), `shape_voxels` (the voxels of a dataset's shapes from their ids).
 """
 
 from iggan_tf.datasets.chanterelle import chanterelle_dataset_builder

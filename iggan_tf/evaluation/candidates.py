@@ -1,6 +1,7 @@
 """The shapes under evaluation and their renders: samples of a generator binarized at 0.5, or dataset training
 shapes (the real-data floor), each seen once from a random view of the dataset's camera distribution
-through the OpenGL pool, the pipeline the dataset's own renders came from."""
+through the OpenGL pool, the pipeline the dataset's own renders came from; or, for a 2D generator (the DCGAN
+baseline), its own images."""
 
 import numpy as np
 
@@ -34,19 +35,28 @@ def sample_binary_voxels(decode_occupancy, latent_dim: int, num_samples: int, se
     `decode_occupancy` maps z float32 [B, Z] to occupancy [B, N, N, N] or [B, N, N, N, 1] in [0, 1] (a loaded
     SavedModel's `generate`, or a Keras generator).
     """
+    def binarize(occupancy):
+        return (occupancy[..., 0] if occupancy.ndim == 5 else occupancy) > BINARIZATION_THRESHOLD
+
+    return _decode(decode_occupancy, latent_dim, num_samples, seed, binarize)
+
+
+def sample_images(decode_images, latent_dim: int, num_samples: int, seed: int) -> np.ndarray:
+    """float32 [num_samples, S, S, C]: a 2D generator's images G(z) for the same seeded z as sample_binary_voxels."""
+    return _decode(decode_images, latent_dim, num_samples, seed, lambda images: images)
+
+
+def _decode(decode, latent_dim: int, num_samples: int, seed: int, per_batch) -> np.ndarray:
+    """`per_batch` of the decoded float32 batches, concatenated: a 64^3 float32 batch of 32 is 32 MiB, so
+    occupancy is thresholded batch by batch, never held for all samples."""
     check_count("num_samples", num_samples)
     z = latent_vectors(latent_dim, num_samples, seed)
-    batches = []
-    for start in range(0, num_samples, _GENERATOR_BATCH):
-        occupancy = np.asarray(decode_occupancy(z[start : start + _GENERATOR_BATCH]), np.float32)
-        if occupancy.ndim == 5:
-            occupancy = occupancy[..., 0]
-        batches.append(occupancy > BINARIZATION_THRESHOLD)
-    return np.concatenate(batches)
+    return np.concatenate([per_batch(np.asarray(decode(z[start : start + _GENERATOR_BATCH]), np.float32))
+                           for start in range(0, num_samples, _GENERATOR_BATCH)])
 
 
 def keras_decoder(generator):
-    """`decode_occupancy` of a Keras generator z [B, Z] -> [B, N, N, N, 1] (any dtype policy)."""
+    """The decoder of a Keras generator z [B, Z] -> [B, N, N, N, 1] or images [B, S, S, C] (any dtype policy)."""
     return lambda z: np.asarray(generator(z, training=False), np.float32)
 
 

@@ -17,8 +17,9 @@ def evaluate_generator(generator, opengl_renderer, held_out_images, class_name: 
     `generator`: the Keras generator z [B, Z] -> occupancy [B, N, N, N, 1]; `num_samples` of its shapes (the
     same latent vectors and views at every call, from `seed`) are binarized at 0.5, rendered by
     `opengl_renderer` from `view_range` and compared with `held_out_images` [M, S, S, 1] (the dataset's test
-    split, e.g. HeldOutData.held_out_images). The in-class rate is left out when the feature network (default:
-    the shipped one) does not know `class_name`; the hollow rate is added for scores.CONCAVE_CLASSES.
+    split, e.g. HeldOutData.held_out_images). A 2D generator (z -> images [B, S, S, C]) is scored on its own
+    images. The in-class rate is left out when the feature network (default: the shipped one) does not know
+    `class_name`; the hollow rate is added for scores.CONCAVE_CLASSES (shapes only).
     """
     candidates.check_count("num_samples", num_samples, minimum=2)
     held_out_images = np.asarray(held_out_images)
@@ -26,9 +27,12 @@ def evaluate_generator(generator, opengl_renderer, held_out_images, class_name: 
         raise ValueError(f"held_out_images must have shape [M, {opengl_renderer.image_size}, "
                          f"{opengl_renderer.image_size}, 1] like the renderer's images, got {held_out_images.shape}")
     feature_network = feature_network or load_feature_network()
-    voxels = candidates.sample_binary_voxels(
-        candidates.keras_decoder(generator), int(generator.input_shape[-1]), num_samples, seed)
-    images = candidates.render_random_views(opengl_renderer, voxels, view_range, seed)
+    decoder, latent_dim = candidates.keras_decoder(generator), int(generator.input_shape[-1])
+    if len(generator.output_shape) == 4:  # a 2D generator: its own images, no shapes
+        voxels, images = None, candidates.sample_images(decoder, latent_dim, num_samples, seed)
+    else:
+        voxels = candidates.sample_binary_voxels(decoder, latent_dim, num_samples, seed)
+        images = candidates.render_random_views(opengl_renderer, voxels, view_range, seed)
     held_out_features, _ = feature_network.features_and_logits(held_out_images)
     target = feature_network.class_index(class_name) if class_name in feature_network.classes else None
     image = scores.image_scores(feature_network, images, held_out_features, target, kid_subset_size=num_samples,
@@ -36,6 +40,6 @@ def evaluate_generator(generator, opengl_renderer, held_out_images, class_name: 
     logged = {"kid": image["kid"]["value"], "kid_std": image["kid"]["std"], "fid": image["fid"]["value"]}
     if "in_class_rate" in image:
         logged["in_class_rate"] = image["in_class_rate"]["value"]
-    if class_name in scores.CONCAVE_CLASSES:
+    if voxels is not None and class_name in scores.CONCAVE_CLASSES:
         logged["hollow_rate"] = hollow_rate(voxels).value
     return logged

@@ -5,7 +5,9 @@ Rows: `generated` (samples of the SavedModel), and on request `real` (the datase
 of generated ones: what a perfect generator scores against the same held-out set at the same N, the floor)
 and `untrained` (a freshly initialized generator of the same architecture: the ceiling). Every row's shapes
 are rendered once each from the same seeded draw of the dataset's camera distribution through the OpenGL
-pool (the run's renderer, which must be the dataset's), and scored by iggan_tf.evaluation.scores.
+pool (the run's renderer, which must be the dataset's), and scored by iggan_tf.evaluation.scores. Scoring is
+the same for every 3D method (IG-GAN and the 3D baselines). An image generator (the 2D DCGAN baseline) makes
+no shapes: its own images are scored on the image scores, and the shape scores are left out, saying so.
 """
 
 import dataclasses
@@ -19,8 +21,9 @@ import numpy as np
 
 from iggan_tf.evaluation import candidates, report, scores
 from iggan_tf.evaluation.held_out_data import HeldOutData, load_held_out_data
+from iggan_tf.methods import DEFAULT_METHOD
+from iggan_tf.methods.registry import training_method
 from iggan_tf.metrics.feature_network import SHAPENET_PREFIX, load_feature_network
-from iggan_tf.nets import GeneratorConfig, make_generator
 from iggan_tf.render import OpenGLRenderer
 from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
 from iggan_tf.serving.generator_savedmodel import GeneratorSavedModel, load_generator, resolve_model_dir
@@ -116,8 +119,10 @@ def _untrained_decoder(source: _Source, seed: int):
     if not all(name in source.training for name in needed):
         raise ValueError(f"reference 'untrained' needs the run's {needed}; the model {str(source.generator.path)!r} "
                          "records no training config (evaluate its workdir instead)")
+    method = source.training.get("method", DEFAULT_METHOD)
     keras.utils.set_random_seed(seed)
-    generator = make_generator(GeneratorConfig(*(source.training[name] for name in needed)))
+    generator = training_method(method).build_generator(
+        TrainingConfig(workdir="unused", method=method, **{name: source.training[name] for name in needed}))
     return candidates.keras_decoder(generator), source.training["latent_dim"]
 
 
@@ -154,36 +159,43 @@ def evaluate(config: EvaluationConfig, command: str | None = None) -> dict:
     data = load_held_out_data(source.dataset, config.data_dir or source.training.get("data_dir"),
                               config.manual_dir or source.training.get("manual_dir"), config.max_held_out,
                               renderer=renderer_name, shadows=shadows)
-    if generator.resolution != data.voxel_resolution:
+    if generator.makes_shapes and generator.resolution != data.voxel_resolution:
         raise ValueError(f"the model generates {generator.resolution}^3 voxels but {data.dataset} has "
                          f"{data.voxel_resolution}^3 shapes; evaluate it on the dataset of its own scale (dataset)")
+    if not generator.makes_shapes and generator.image_size != data.image_size:
+        raise ValueError(f"the model generates {generator.image_size}^2 images but {data.dataset} has "
+                         f"{data.image_size}^2 images; evaluate it on the dataset of its own scale (dataset)")
     held_out_features, _ = feature_network.features_and_logits(data.held_out_images)
     target = _target_class(feature_network, data)
-    rows_voxels = {GENERATED: lambda: candidates.sample_binary_voxels(
-        generator.generate, generator.latent_size, config.num_samples, config.seed)}
+    # Each row's candidates: binary voxels (rendered below), or an image generator's images.
+    sample = candidates.sample_binary_voxels if generator.makes_shapes else candidates.sample_images
+    rows_candidates = {GENERATED: lambda: sample(generator.generate, generator.latent_size, config.num_samples,
+                                                 config.seed)}
     if "real" in config.reference:
-        rows_voxels["real"] = lambda: _real_voxels(data, config.num_samples)
+        rows_candidates["real"] = lambda: _real_voxels(data, config.num_samples)
     if "untrained" in config.reference:
-        rows_voxels["untrained"] = lambda: candidates.sample_binary_voxels(
-            *_untrained_decoder(source, config.seed), config.num_samples, config.seed)
+        rows_candidates["untrained"] = lambda: sample(*_untrained_decoder(source, config.seed), config.num_samples,
+                                                      config.seed)
 
     rows = {}
     with OpenGLRenderer(data.image_size, workers=config.render_workers, renderer=renderer_name,
                         shadows=shadows) as renderer:
-        for row, make_voxels in rows_voxels.items():
+        for row, make_candidates in rows_candidates.items():
             seconds = _Stopwatch()
-            voxels = seconds.time("shapes", make_voxels)
-            images = seconds.time("render", candidates.render_random_views, renderer, voxels, data.view_range,
-                                  config.seed)
+            made = seconds.time("shapes", make_candidates)
+            voxels = made if made.dtype == bool else None
+            images = made if voxels is None else seconds.time(
+                "render", candidates.render_random_views, renderer, voxels, data.view_range, config.seed)
             row_scores = seconds.time("image_scores", scores.image_scores, feature_network, images,
                                       held_out_features, target, config.kid_subset_size, config.kid_subsets,
                                       config.seed)
-            if data.has_ground_truth:
+            if data.has_ground_truth and voxels is not None:
                 row_scores.update(seconds.time(
                     "shape_scores", scores.shape_scores, voxels, data.held_out_voxels, data.class_name,
                     config.shape_samples, config.chamfer_samples, config.chamfer_points, config.seed,
                     workers=len(os.sched_getaffinity(0))))
-            rows[row] = {"num_shapes": int(len(voxels)), "scores": row_scores, "seconds": seconds.laps}
+            rows[row] = {"num_shapes" if voxels is not None else "num_images": int(len(made)), "scores": row_scores,
+                         "seconds": seconds.laps}
 
     record = {
         "dataset": data.dataset,
@@ -195,6 +207,8 @@ def evaluate(config: EvaluationConfig, command: str | None = None) -> dict:
         "training_command": _training_command(config.workdir),
         "training_config": source.training,
         "step": source.step,
+        "method": source.training.get("method", DEFAULT_METHOD),
+        "output_kind": generator.kind,
         "feature_network": feature_network.summary(),
         "feature_network_sha256": feature_network.sha256,
         "binarization_threshold": candidates.BINARIZATION_THRESHOLD,
@@ -208,7 +222,7 @@ def evaluate(config: EvaluationConfig, command: str | None = None) -> dict:
             "num_samples", "max_held_out", "shape_samples", "chamfer_samples", "chamfer_points", "kid_subset_size",
             "kid_subsets", "seed")} | {"reference": list(config.reference)},
         "notes": _notes(config, data, rows, {"name": renderer_name, "shadows": shadows},
-                        feature_network.trained_on),
+                        feature_network.trained_on, generator.makes_shapes),
         "rows": rows,
         "seconds": round(time.monotonic() - started, 1),
     }
@@ -232,19 +246,25 @@ class _Stopwatch:
         return result
 
 
-def _notes(config: EvaluationConfig, data: HeldOutData, rows: dict, rendering: dict, trained_on: dict) -> list:
+def _notes(config: EvaluationConfig, data: HeldOutData, rows: dict, rendering: dict, trained_on: dict,
+           makes_shapes: bool) -> list:
     notes = [f"rows: {', '.join(rows)}; each shape is rendered once, from the same seeded views in every row"]
+    if not makes_shapes:
+        notes.append("generated: an image generator (the 2D DCGAN baseline) makes images, not shapes: its own images "
+                     "are scored on the image scores (FID, KID, in-class rate); the shape scores (COV/MMD/1-NNA, "
+                     "hollow rate) are skipped for it")
     if rendering != trained_on:
         notes.append(f"renderer: {rendering}, as the dataset; the feature network's classes were learnt from "
                      f"renders by {trained_on}")
     if "real" in rows:
         notes.append("real: the dataset's training shapes (cycled when fewer than num_samples) in place of generated "
                      "ones, scored against the same held-out set: the floor a perfect generator reaches")
-    if data.has_ground_truth:
-        chamfer = next(iter(rows.values()))["scores"]["chamfer"]
+    shape_rows = [row for row in rows.values() if "chamfer" in row["scores"]]
+    if shape_rows:
+        chamfer = shape_rows[0]["scores"]["chamfer"]
         notes.append(f"chamfer: COV/MMD/1-NNA on the first {chamfer['n_generated']} candidates and first "
                      f"{chamfer['n_real']} held-out shapes of each row (its cost grows with the square of N)")
-    else:
+    elif not data.has_ground_truth:
         notes.append(f"{data.dataset}: no ground-truth voxels (ShapeNet needs manual_dir), so image scores only")
     if data.class_name not in scores.CONCAVE_CLASSES:
         notes.append(f"hollow rate: not computed, {data.class_name} is not one of {scores.CONCAVE_CLASSES}")

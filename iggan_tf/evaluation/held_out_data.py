@@ -10,7 +10,8 @@ import dataclasses
 import numpy as np
 import tensorflow_datasets as tfds
 
-from iggan_tf.datasets import shapenet_files, splits, synthetic_collection
+from iggan_tf.datasets import splits
+from iggan_tf.datasets.shape_voxels import dataset_shape_voxels
 from iggan_tf.geometry.cameras import ViewRange
 from iggan_tf.training import real_images
 
@@ -34,11 +35,7 @@ class HeldOutData:
 
     def ground_truth_voxels(self, shape_ids) -> np.ndarray:
         """bool [len(shape_ids), N, N, N] voxels of dataset shapes, exactly as the dataset rendered them."""
-        if self.dataset.startswith("synthetic_shapes/"):
-            return synthetic_collection.ground_truth_voxels(shape_ids, self.voxel_resolution)
-        if not self.manual_dir:
-            raise ValueError(f"ground truth of {self.dataset} needs --manual_dir, the ShapeNetCore folder or zip")
-        return shapenet_files.ground_truth_voxels(self.manual_dir, shape_ids, self.voxel_resolution)
+        return dataset_shape_voxels(self.dataset, shape_ids, self.voxel_resolution, self.manual_dir)
 
     @property
     def has_ground_truth(self) -> bool:

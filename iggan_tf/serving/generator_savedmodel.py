@@ -14,6 +14,10 @@ with a default. Sample i of seed s decodes z = stateless_normal([Z], seed=[s, i]
 any machine, and sample i does not depend on num_samples (its occupancy only up to float rounding).
 `assets/iggan_generator.json` records the resolution, the latent size and what the caller knows about training
 (dataset, flags). Rendering is not in the SavedModel.
+
+The 2D baseline's image generator (z -> images [B, S, S, C]) exports the same way with output `images` and the
+signatures serving_default and sample only (thresholding an image means nothing); its record says
+"output_kind": "images" and gives image_size and image_channels instead of the resolution.
 """
 
 import datetime
@@ -33,6 +37,9 @@ METADATA_FILENAME = "iggan_generator.json"
 FORMAT_NAME = "iggan_tf.generator"
 FORMAT_VERSION = 1
 OUTPUT_NAME = "voxels"
+IMAGES_OUTPUT_NAME = "images"
+# What a generator makes: shapes (every 3D method) or images (the 2D baseline).
+VOXELS, IMAGES = "voxels", "images"
 DEFAULT_SIGNATURE = "serving_default"
 BINARIZED_SIGNATURE = "binarized"
 SAMPLE_SIGNATURE = "sample"
@@ -43,6 +50,7 @@ SIGNATURE_INPUTS = {
     SAMPLE_SIGNATURE: ("seed", "num_samples"),
     SAMPLE_BINARIZED_SIGNATURE: ("seed", "num_samples", "threshold"),
 }
+IMAGE_SIGNATURE_INPUTS = {name: SIGNATURE_INPUTS[name] for name in (DEFAULT_SIGNATURE, SAMPLE_SIGNATURE)}
 # One `sample` request may not claim unbounded server memory (a 64^3 float32 grid is 1 MiB).
 DEFAULT_MAX_SAMPLES_PER_REQUEST = 256
 _INT64_RANGE = (-(2**63), 2**63 - 1)
@@ -59,18 +67,19 @@ def latent_codes(seed, num_samples, latent_size: int) -> tf.Tensor:
     )
 
 
-def generator_sizes(generator) -> tuple[int, int]:
-    """Returns (latent size Z, resolution N) of a Keras generator mapping [B, Z] to [B, N, N, N, 1]."""
+def generator_sizes(generator) -> tuple[int, str, tuple]:
+    """Returns (latent size Z, kind, output shape without the batch) of a Keras generator mapping [B, Z] to
+    voxels [B, N, N, N, 1] (kind VOXELS) or images [B, S, S, C] (kind IMAGES)."""
     try:
         input_shape, output_shape = tuple(generator.input_shape), tuple(generator.output_shape)
     except (AttributeError, ValueError) as error:
         raise ValueError(f"generator must be a built Keras model with one input and one output: {error}") from None
     cubic = len(output_shape) == 5 and output_shape[1] == output_shape[2] == output_shape[3] and output_shape[4] == 1
-    if len(input_shape) != 2 or not input_shape[1] or not cubic or not output_shape[1]:
-        raise ValueError(
-            f"generator must map z [B, Z] to occupancy [B, N, N, N, 1], got {input_shape} -> {output_shape}"
-        )
-    return int(input_shape[1]), int(output_shape[1])
+    square = len(output_shape) == 4 and output_shape[1] == output_shape[2] and bool(output_shape[3])
+    if len(input_shape) != 2 or not input_shape[1] or not (cubic or square) or not output_shape[1]:
+        raise ValueError(f"generator must map z [B, Z] to occupancy [B, N, N, N, 1] or images [B, S, S, C], got "
+                         f"{input_shape} -> {output_shape}")
+    return int(input_shape[1]), VOXELS if cubic else IMAGES, tuple(int(size) for size in output_shape[1:])
 
 
 def _check_threshold_in_graph(threshold):
@@ -81,11 +90,13 @@ def _check_threshold_in_graph(threshold):
 class _GeneratorModule(tf.Module):
     """What gets saved: the generator's variables, the metadata asset and the four signature functions."""
 
-    def __init__(self, generator, latent_size: int, max_samples_per_request: int, metadata_path: str):
+    def __init__(self, generator, latent_size: int, kind: str, max_samples_per_request: int, metadata_path: str):
         super().__init__(name="iggan_generator")
         self.generator = generator
         self.metadata_file = tf.saved_model.Asset(metadata_path)
         self._latent_size = latent_size
+        self._kind = kind
+        self._output_name = OUTPUT_NAME if kind == VOXELS else IMAGES_OUTPUT_NAME
         self._max_samples_per_request = max_samples_per_request
 
     def signature_functions(self) -> dict:
@@ -93,6 +104,11 @@ class _GeneratorModule(tf.Module):
         threshold = tf.TensorSpec([], tf.float32, name="threshold")
         seed = tf.TensorSpec([], tf.int64, name="seed")
         num_samples = tf.TensorSpec([], tf.int32, name="num_samples")
+        if self._kind == IMAGES:
+            return {
+                DEFAULT_SIGNATURE: tf.function(self._occupancy, input_signature=[z]),
+                SAMPLE_SIGNATURE: tf.function(self._sample_occupancy, input_signature=[seed, num_samples]),
+            }
         return {
             DEFAULT_SIGNATURE: tf.function(self._occupancy, input_signature=[z]),
             BINARIZED_SIGNATURE: tf.function(self._binary, input_signature=[z, threshold]),
@@ -103,7 +119,8 @@ class _GeneratorModule(tf.Module):
         }
 
     def _decode(self, z):
-        return tf.squeeze(self.generator(z, training=False), axis=-1)
+        outputs = self.generator(z, training=False)
+        return tf.squeeze(outputs, axis=-1) if self._kind == VOXELS else outputs
 
     def _latent_codes(self, seed, num_samples):
         # Checked before any work: an absurd num_samples must fail, not allocate.
@@ -117,14 +134,14 @@ class _GeneratorModule(tf.Module):
         return tf.ensure_shape(z, [None, self._latent_size], name="z_shape_check")
 
     def _occupancy(self, z):
-        return {OUTPUT_NAME: self._decode(self._checked_z(z))}
+        return {self._output_name: self._decode(self._checked_z(z))}
 
     def _binary(self, z, threshold):
         with tf.control_dependencies([_check_threshold_in_graph(threshold)]):
             return {OUTPUT_NAME: tf.cast(self._decode(self._checked_z(z)) > threshold, tf.float32)}
 
     def _sample_occupancy(self, seed, num_samples):
-        return {OUTPUT_NAME: self._decode(self._latent_codes(seed, num_samples))}
+        return {self._output_name: self._decode(self._latent_codes(seed, num_samples))}
 
     def _sample_binary(self, seed, num_samples, threshold):
         with tf.control_dependencies([_check_threshold_in_graph(threshold)]):
@@ -157,7 +174,7 @@ def export_generator(
     recorded under "training" in the assets file. The SavedModel is written to a hidden staging directory
     beside the versions and renamed into place, so TF Serving, which polls `base_dir`, never sees half a model.
     """
-    latent_size, resolution = generator_sizes(generator)
+    latent_size, kind, output_shape = generator_sizes(generator)
     if isinstance(max_samples_per_request, bool) or not isinstance(max_samples_per_request, int) or (
         max_samples_per_request < 1
     ):
@@ -180,12 +197,14 @@ def export_generator(
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "version": version,
-            "resolution": resolution,
+            **({"resolution": output_shape[0]} if kind == VOXELS
+               else {"image_size": output_shape[0], "image_channels": output_shape[2]}),
             "latent_size": latent_size,
             "latent_distribution": "standard normal; sample i of seed s: stateless_normal([Z], [s, i], philox)",
             "max_samples_per_request": max_samples_per_request,
-            "signatures": {name: list(inputs) for name, inputs in SIGNATURE_INPUTS.items()},
-            "output": OUTPUT_NAME,
+            "signatures": {name: list(inputs) for name, inputs in _signature_inputs(kind).items()},
+            "output": OUTPUT_NAME if kind == VOXELS else IMAGES_OUTPUT_NAME,
+            "output_kind": kind,
             "exported_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "iggan_tf_version": iggan_tf.__version__,
             "tensorflow_version": tf.__version__,
@@ -197,13 +216,17 @@ def export_generator(
             raise ValueError(f"metadata must be JSON-serializable: {error}") from None
         metadata_path = staging / METADATA_FILENAME
         metadata_path.write_text(text + "\n")
-        module = _GeneratorModule(generator, latent_size, max_samples_per_request, str(metadata_path))
+        module = _GeneratorModule(generator, latent_size, kind, max_samples_per_request, str(metadata_path))
         saved_model_dir = staging / "saved_model"
         tf.saved_model.save(module, str(saved_model_dir), signatures=module.signature_functions())
         os.rename(saved_model_dir, final_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return final_dir
+
+
+def _signature_inputs(kind: str) -> dict:
+    return SIGNATURE_INPUTS if kind == VOXELS else IMAGE_SIGNATURE_INPUTS
 
 
 def resolve_model_dir(path) -> pathlib.Path:
@@ -248,19 +271,34 @@ class GeneratorSavedModel:
     def __init__(self, path):
         self.path = resolve_model_dir(path)
         self.metadata = read_metadata(self.path)
-        self.resolution = int(self.metadata["resolution"])
+        # Records written before image generators existed are all voxel generators.
+        self.kind = self.metadata.get("output_kind", VOXELS)
+        # N of the voxels; None for an image generator, whose image_size is S instead.
+        self.resolution = int(self.metadata["resolution"]) if self.kind == VOXELS else None
+        self.image_size = int(self.metadata["image_size"]) if self.kind == IMAGES else None
         self.latent_size = int(self.metadata["latent_size"])
         self.max_samples_per_request = int(self.metadata["max_samples_per_request"])
         self._loaded = tf.saved_model.load(str(self.path))
-        missing = sorted(set(SIGNATURE_INPUTS) - set(self._loaded.signatures.keys()))
+        missing = sorted(set(_signature_inputs(self.kind)) - set(self._loaded.signatures.keys()))
         if missing:
             raise ValueError(f"model {str(self.path)!r} lacks the signatures {missing}")
 
+    @property
+    def makes_shapes(self) -> bool:
+        return self.kind == VOXELS
+
     def _run(self, signature: str, **inputs) -> np.ndarray:
-        return self._loaded.signatures[signature](**inputs)[OUTPUT_NAME].numpy()
+        return self._loaded.signatures[signature](**inputs)[self.metadata.get("output", OUTPUT_NAME)].numpy()
+
+    def _check_threshold_wanted(self, threshold) -> None:
+        if threshold is not None and not self.makes_shapes:
+            raise ValueError(f"model {str(self.path)!r} is an image generator (the 2D baseline): it has no "
+                             "occupancy to threshold")
 
     def generate(self, z, threshold: float | None = None) -> np.ndarray:
-        """Decodes z [B, Z] to occupancy [B, N, N, N] in [0, 1], or to binary voxels given a threshold."""
+        """Decodes z [B, Z] to occupancy [B, N, N, N] in [0, 1], or to binary voxels given a threshold (an image
+        generator: to images [B, S, S, C], no threshold)."""
+        self._check_threshold_wanted(threshold)
         z = np.asarray(z)
         if not np.issubdtype(z.dtype, np.floating):
             raise ValueError(f"z must be floating point, got dtype {z.dtype}")
@@ -274,7 +312,8 @@ class GeneratorSavedModel:
         return self._run(BINARIZED_SIGNATURE, z=z, threshold=_checked_threshold(threshold))
 
     def sample(self, seed: int, num_samples: int, threshold: float | None = None) -> np.ndarray:
-        """Samples `num_samples` shapes from `seed` (see the module docstring); binary given a threshold."""
+        """Samples `num_samples` shapes (images) from `seed` (see the module docstring); binary given a threshold."""
+        self._check_threshold_wanted(threshold)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not (
             _INT64_RANGE[0] <= seed <= _INT64_RANGE[1]
         ):

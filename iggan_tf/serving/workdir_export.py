@@ -7,13 +7,14 @@ import pathlib
 import keras
 import tensorflow as tf
 
-from iggan_tf.nets import GeneratorConfig, make_generator
+from iggan_tf.methods.registry import training_method
 from iggan_tf.serving.generator_savedmodel import export_generator
 from iggan_tf.training.config import TrainingConfig, workdir_config_path
 
 
 def restore_generator(workdir) -> tuple[keras.Model, TrainingConfig, str, int]:
-    """(generator, run config, checkpoint path, step) from the workdir's latest checkpoint.
+    """(generator, run config, checkpoint path, step) from the workdir's latest checkpoint: the generator of the
+    run's method (voxels, or images for the 2D baseline).
 
     The generator is built under the dtype policy the run trained with, so it computes like the generator that
     training exports itself. ValueError naming the workdir when its config or checkpoints are missing.
@@ -29,7 +30,7 @@ def restore_generator(workdir) -> tuple[keras.Model, TrainingConfig, str, int]:
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_bfloat16" if config.mixed_precision else "float32")
     try:
-        generator = make_generator(GeneratorConfig(config.voxel_size, config.latent_dim, config.generator_width))
+        generator = training_method(config.method).build_generator(config)
     finally:
         keras.config.set_dtype_policy(previous_policy)
     step = tf.Variable(0, dtype=tf.int64, name="step")

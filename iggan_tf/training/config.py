@@ -9,6 +9,7 @@ import json
 import math
 import pathlib
 
+from iggan_tf.methods import DEFAULT_METHOD, METHOD_NAMES, NEURAL_RENDERER_METHODS
 from iggan_tf.render.backends import DEFAULT_RENDERER, LEGACY_RENDERER, check_choice
 
 # The transforms --augment may name: iggan_tf.gan.augmentation.POLICIES (which imports TensorFlow, and flags
@@ -34,12 +35,22 @@ RESUMABLE_CHANGES = frozenset(
     }
 )
 
+# Fields of the neural renderer (its size, training and pre-training): only methods that train one may set them.
+RENDERER_NETWORK_FIELDS = (
+    "renderer_width", "renderer_projection_channels", "renderer_learning_rate", "dom_weight", "train_renderer",
+    "discriminator_input", "pretrained_renderer", "pretrain_class", "pretrain_shapes", "pretrain_steps",
+    "pretrain_batch_size",
+)
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainingConfig:
-    """One IG-GAN run. Defaults are the CPU scale (32^3 voxels, 64^2 images); flagfiles set the rest."""
+    """One training run of IG-GAN or a baseline. Defaults are the CPU scale (32^3 voxels, 64^2 images); flagfiles
+    set the rest."""
 
     workdir: str
+    # What is trained (iggan_tf.methods): IG-GAN or one of the paper's baselines.
+    method: str = DEFAULT_METHOD
     dataset: str = "synthetic_shapes/tub_500_64"
     data_dir: str | None = None
     # Where datasets with manual downloads (shapenet_renders, chanterelle) find their files.
@@ -127,6 +138,15 @@ class TrainingConfig:
         if not (0.0 <= self.generator_ema_decay < 1.0):
             raise ValueError(f"generator_ema_decay must lie in [0, 1), got {self.generator_ema_decay!r}")
         check_choice(self.renderer, self.shadows)
+        if self.method not in METHOD_NAMES:
+            raise ValueError(f"method must be one of {', '.join(METHOD_NAMES)}, got {self.method!r}")
+        if self.method not in NEURAL_RENDERER_METHODS:
+            defaults = {field.name: field.default for field in dataclasses.fields(self)}
+            for name in RENDERER_NETWORK_FIELDS:
+                if getattr(self, name) != defaults[name]:
+                    raise ValueError(
+                        f"--{name}={getattr(self, name)} has no effect with --method={self.method}, which trains no "
+                        f"neural renderer; leave it at its default ({defaults[name]})")
         if self.discriminator_input not in ("opengl", "rendernet"):
             raise ValueError(f"discriminator_input must be opengl or rendernet, got {self.discriminator_input!r}")
         if not (math.isfinite(self.dom_weight) and self.dom_weight >= 0):
@@ -180,12 +200,13 @@ def check_workdir(config: TrainingConfig) -> None:
         config.check_resumable_from(TrainingConfig.from_json(path.read_text()))
 
 
-def config_from_flagfile(path, **overrides) -> TrainingConfig:
-    """The TrainingConfig of an iggan-train flagfile (lines `--name=value`, `--name`, `--noname`), with
-    `overrides` (field values) on top. ValueError naming the file for flags that are no TrainingConfig field."""
+def config_from_flagfile(path, extra_flags=(), **overrides) -> TrainingConfig:
+    """The TrainingConfig of an iggan-train flagfile (lines `--name=value`, `--name`, `--noname`), then the flags
+    `extra_flags` after it (as on a command line after --flagfile), with `overrides` (field values) on top.
+    ValueError naming the file for flags that are no TrainingConfig field."""
     types = {field.name: field.type for field in dataclasses.fields(TrainingConfig)}
     values = {}
-    for line in pathlib.Path(path).read_text().splitlines():
+    for line in [*pathlib.Path(path).read_text().splitlines(), *extra_flags]:
         if not line.startswith("--"):
             continue
         name, has_value, value = line[2:].partition("=")

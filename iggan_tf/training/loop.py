@@ -1,8 +1,10 @@
-"""One IG-GAN training run in a self-describing workdir: data, networks, the render pools, the step loop,
-checkpoints, summaries, snapshots and the final SavedModel export.
+"""One training run in a self-describing workdir: data, networks, the render pools, the step loop, checkpoints,
+summaries, snapshots and the final SavedModel export. What is trained, IG-GAN or a baseline, is the run's
+TrainingMethod (iggan_tf.methods), looked up once: the loop only sees the keras.Model it builds.
 
 Workdir layout: config.json, flags.txt and command.txt (what was run), checkpoints/ (the last few, atomic),
-renderer/ (the pre-trained RenderNet), tensorboard/, samples/ (PNG grids and meshes), export/generator/<version>/.
+renderer/ (IG-GAN's pre-trained RenderNet), tensorboard/, samples/ (PNG grids and meshes),
+export/generator/<version>/.
 Rerunning the same command resumes from the latest checkpoint; a crash loses at most `checkpoint_every` steps.
 A checkpoint is one unit: step, weights, optimizers, the random generator, and the input position, which is the
 step itself (the batch of step s is fixed by the seed and s, see iggan_tf.datasets.stream_order), so a resumed
@@ -27,17 +29,13 @@ from iggan_tf.devices import share_gpus_with_render_workers
 from iggan_tf.datasets import online_views
 from iggan_tf.evaluation.during_training import evaluate_generator
 from iggan_tf.evaluation.held_out_data import load_held_out_data
-from iggan_tf.gan import Hyperparameters, IGGAN, UniformViewSampler
-from iggan_tf.gan import renderer_pretraining
-from iggan_tf.nets import DiscriminatorConfig, GeneratorConfig, RenderNetConfig
-from iggan_tf.nets import make_discriminator, make_generator
+from iggan_tf.gan import UniformViewSampler
+from iggan_tf.methods.registry import build_discriminator, training_method
 from iggan_tf.render import OpenGLRenderer, opengl_render_function
 from iggan_tf.serving.generator_savedmodel import export_generator
 from iggan_tf.training import real_images
 from iggan_tf.training.config import TRAINING_COMMAND_FILE, TrainingConfig, check_workdir, workdir_config_path
 from iggan_tf.training.snapshots import Snapshots
-
-LOSS_NAMES = ("d_loss", "r_l2", "r_dom", "g_loss")
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -68,42 +66,8 @@ def _write_atomically(path: pathlib.Path, text: str) -> None:
 
 
 def build_generator_and_discriminator(config: TrainingConfig):
-    """(generator, discriminator) at the config's sizes; the renderer comes from `pretrained_rendernet`."""
-    generator = make_generator(GeneratorConfig(config.voxel_size, config.latent_dim, config.generator_width))
-    discriminator = make_discriminator(DiscriminatorConfig(
-        config.image_size, 1, config.discriminator_width, minibatch_stddev_group=config.minibatch_stddev_group))
-    return generator, discriminator
-
-
-def renderer_config(config: TrainingConfig) -> RenderNetConfig:
-    return RenderNetConfig(
-        voxel_size=config.voxel_size,
-        image_size=config.image_size,
-        width=config.renderer_width,
-        projection_channels=config.renderer_projection_channels,
-    )
-
-
-def pretrained_rendernet(config: TrainingConfig, workdir: pathlib.Path, opengl_render) -> keras.Model:
-    """The renderer GAN training starts from: loaded from --pretrained_renderer, or pre-trained here once
-    (L2 only, paper Table 3) and kept in <workdir>/renderer so a resumed run does not repeat it."""
-    directory = pathlib.Path(config.pretrained_renderer) if config.pretrained_renderer else workdir / "renderer"
-    if config.pretrained_renderer or (directory / renderer_pretraining.RECORD_FILE).exists():
-        saved = renderer_pretraining.load_renderer(directory)
-        if saved.config != renderer_config(config):
-            raise ValueError(
-                f"--pretrained_renderer {directory} was built as {saved.config}, but the flags ask for "
-                f"{renderer_config(config)}"
-            )
-        renderer_pretraining.check_imitates(saved, directory, config.renderer, config.shadows)
-        return saved.rendernet
-    logging.info("pre-training the neural renderer on %d %s shapes for %d steps", config.pretrain_shapes,
-                 config.pretrain_class, config.pretrain_steps)
-    return renderer_pretraining.pretrain_and_save(
-        directory, renderer_config(config), config.pretrain_class, config.pretrain_shapes, config.pretrain_steps,
-        opengl_render, batch_size=config.pretrain_batch_size or config.batch_size, seed=config.seed, verbose=2,
-        renderer=config.renderer, shadows=config.shadows,
-    )
+    """(generator, discriminator) of the config's method at the config's sizes, untrained."""
+    return training_method(config.method).build_generator(config), build_discriminator(config)
 
 
 class _StopSignals:
@@ -139,17 +103,13 @@ class _StopSignals:
             self._deferring = False
 
 
-def checkpointed_state(model: IGGAN, step: tf.Variable) -> dict:
-    """Everything a checkpoint holds, by name: the step, the networks, their optimizers and the random state."""
-    return {
-        "step": step, "generator": model.generator, "rendernet": model.rendernet, "discriminator": model.discriminator,
-        "generator_optimizer": model.generator_optimizer, "discriminator_optimizer": model.discriminator_optimizer,
-        "renderer_optimizer": model.renderer_optimizer, "random_generator": model.random_generator,
-        **({"averaged_generator": model.averaged_generator} if model.averaged_generator is not None else {}),
-    }
+def checkpointed_state(model, step: tf.Variable) -> dict:
+    """Everything a checkpoint holds, by name: the step and the model's parts (networks, their optimizers and the
+    random state; IG-GAN's names are those every IG-GAN workdir has always had)."""
+    return {"step": step, **model.checkpointed_parts()}
 
 
-def finite_state_function(model: IGGAN):
+def finite_state_function(model):
     """A tf.function returning {part: bool} that says whether each network's weights and each optimizer's
     state are all finite: the guard run after every update, before anything is checkpointed or exported."""
     parts = {name: [variable for variable in value.variables if tf.as_dtype(variable.dtype).is_floating]
@@ -165,6 +125,7 @@ def finite_state_function(model: IGGAN):
 
 def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> dict:
     """Runs (or resumes) training to `config.train_steps`; returns the last logged metrics and the export dir."""
+    method = training_method(config.method)
     share_gpus_with_render_workers(config.gpu_memory_limit_mb)
     # A dataset drawn by another renderer is refused before the workdir records this run. An online-views run
     # renders its own views: preparing the stored dataset would render its 20 views per object.
@@ -181,23 +142,7 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
         opengl_renderer = renderers.enter_context(OpenGLRenderer(
             config.image_size, workers=config.render_workers, renderer=config.renderer, shadows=config.shadows))
         opengl_render = opengl_render_function(opengl_renderer)
-        generator, discriminator = build_generator_and_discriminator(config)
-        rendernet = pretrained_rendernet(config, workdir, opengl_render)
-        model = IGGAN(
-            generator, rendernet, discriminator, opengl_render, UniformViewSampler(view_range),
-            hyperparameters=Hyperparameters(
-                generator_learning_rate=config.generator_learning_rate,
-                discriminator_learning_rate=config.discriminator_learning_rate,
-                renderer_learning_rate=config.renderer_learning_rate,
-                dom_weight=config.dom_weight,
-                train_renderer=config.train_renderer,
-                discriminator_input=config.discriminator_input,
-                generator_ema_decay=config.generator_ema_decay,
-                r1_weight=config.r1_weight,
-                augment=config.augment,
-            ),
-            seed=config.seed,
-        )
+        model = method.build_model(config, workdir, opengl_render, UniformViewSampler(view_range))
         model.compile()
         step = tf.Variable(0, dtype=tf.int64, name="step")
         checkpoint = tf.train.Checkpoint(**checkpointed_state(model, step))
@@ -206,17 +151,7 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
             checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
             logging.info("resumed from %s at step %d", manager.latest_checkpoint, int(step.numpy()))
         first_step = int(step.numpy())
-        if config.online_views:
-            # A pool of its own: the input's renders run while the step's renders hold the training pool.
-            online_renderer = renderers.enter_context(
-                OpenGLRenderer(config.image_size, workers=config.online_render_workers or config.render_workers,
-                               renderer=config.renderer, shadows=config.shadows)
-            )
-            dataset = real_images.online_view_batches(
-                builder, config, opengl_render_function(online_renderer), first_batch=first_step
-            )
-        else:
-            dataset = real_images.stored_view_batches(builder, config.batch_size, config.seed, first_batch=first_step)
+        dataset = _training_images(method, builder, config, renderers, first_step)
         summaries = tf.summary.create_file_writer(str(workdir / "tensorboard"))
         held_out_images = _held_out_images(config, builder, opengl_renderer) if config.eval_every else None
         snapshots = Snapshots(workdir, config.latent_dim, view_range, count=min(8, config.batch_size), seed=config.seed)
@@ -225,7 +160,8 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
         batches = iter(dataset)
         logs = {}
         started_at = time.monotonic()
-        progress = tqdm.tqdm(total=config.train_steps, initial=first_step, desc="IG-GAN", unit="step", dynamic_ncols=True)
+        progress = tqdm.tqdm(total=config.train_steps, initial=first_step, desc=method.name, unit="step",
+                             dynamic_ncols=True)
         try:
             with summaries.as_default(), stop_signals.deferred():
                 while int(step.numpy()) < config.train_steps and not stop_signals.requested:
@@ -239,7 +175,7 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
                     _check_finite(logs, state_is_finite(), current, manager.latest_checkpoint)
                     step.assign(current)
                     progress.update(1)
-                    progress.set_postfix({name: f"{logs[name]:.3g}" for name in LOSS_NAMES}, refresh=False)
+                    progress.set_postfix({name: f"{logs[name]:.3g}" for name in model.LOSS_NAMES}, refresh=False)
                     if current % config.log_every == 0 or current == config.train_steps:
                         for name, value in logs.items():
                             tf.summary.scalar(name, value, step=current)
@@ -275,6 +211,24 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
         )
         logging.info("exported the generator to %s", export_dir)
     return {"step": int(step.numpy()), "metrics": logs, "export_dir": str(export_dir) if export_dir else None}
+
+
+def _training_images(method, builder, config: TrainingConfig, renderers: contextlib.ExitStack,
+                     first_batch: int) -> tf.data.Dataset:
+    """What D sees as real from batch `first_batch` on: the dataset's own images (stored, or with --online_views
+    rendered by an OpenGL pool of their own, entered into `renderers`), or a 3D baseline's image model drawing the
+    dataset's shapes."""
+    if method.image_model is not None:
+        return real_images.baseline_view_batches(builder, config, method.image_model, first_batch=first_batch)
+    if config.online_views:
+        # A pool of its own: the input's renders run while the step's renders hold the training pool.
+        online_renderer = renderers.enter_context(
+            OpenGLRenderer(config.image_size, workers=config.online_render_workers or config.render_workers,
+                           renderer=config.renderer, shadows=config.shadows)
+        )
+        return real_images.online_view_batches(builder, config, opengl_render_function(online_renderer),
+                                               first_batch=first_batch)
+    return real_images.stored_view_batches(builder, config.batch_size, config.seed, first_batch=first_batch)
 
 
 def _held_out_images(config: TrainingConfig, builder, opengl_renderer) -> np.ndarray:

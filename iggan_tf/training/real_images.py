@@ -1,6 +1,7 @@
-"""The training images: a tfds dataset (stored views) or online views of its objects, as float32 batches in [0, 1].
+"""The training images: a tfds dataset (stored views) or online views of its objects, as float32 batches in [0, 1];
+for a 3D baseline, the same shapes at the same views drawn by the baseline's own image model.
 
-Both streams are fixed by (seed, step): the batch of step s is the same whether a run got there in one go or
+Every stream is fixed by (seed, step): the batch of step s is the same whether a run got there in one go or
 resumed at s (see iggan_tf.datasets.stream_order). Also reads the camera distribution the dataset was rendered
 with, so generated shapes are seen the same way.
 """
@@ -10,6 +11,7 @@ import tensorflow_datasets as tfds
 
 from iggan_tf.datasets import stream_order
 from iggan_tf.datasets.dataset_renderer import check_rendered_by
+from iggan_tf.datasets.shape_voxels import dataset_shape_voxels
 from iggan_tf.geometry.cameras import ViewRange
 
 
@@ -94,7 +96,8 @@ def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render
     The objects are the dataset's own (its class, its train split, at its voxel resolution); images are
     rendered online by `opengl_render` (the tf.py_function bridge of an OpenGL pool of their own, so that
     they are drawn while the training step renders), the run's renderer, which load_builder has checked to be
-    the one that drew the dataset. The builder need not be prepared.
+    the one that drew the dataset; or, for a 3D baseline, by its image model (same signature: voxels
+    [B, N, N, N, 1] float32, azimuth [B], elevation [B] -> images). The builder need not be prepared.
     """
     from iggan_tf.datasets import online_views
 
@@ -114,4 +117,51 @@ def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render
     return online_views.unlimited_views(
         packed, config.voxel_size, view_range_of(builder), render, batch_size=config.batch_size, seed=config.seed,
         first_batch=first_batch,
+    )
+
+
+def baseline_view_batches(builder: tfds.core.DatasetBuilder, config, image_model,
+                          first_batch: int = 0) -> tf.data.Dataset:
+    """A 3D baseline's training images (paper 4.3: the same shapes and cameras, drawn by the baseline's own image
+    model): with --online_views a new random view of each object every epoch (online_view_batches), else every
+    stored example's shape seen from that example's own view (stored_views_drawn_by)."""
+    if config.online_views:
+        return online_view_batches(builder, config, image_model, first_batch=first_batch)
+    return stored_views_drawn_by(builder, image_model, config.batch_size, config.seed, config.manual_dir,
+                                 first_batch=first_batch)
+
+
+def stored_views_drawn_by(builder: tfds.core.DatasetBuilder, image_model, batch_size: int, seed: int,
+                          manual_dir: str | None = None, first_batch: int = 0) -> tf.data.Dataset:
+    """Endless batches float32 [B, S, S, C]: the train split's examples in the order stored_view_batches shows
+    them, each drawn by `image_model` (voxels [B, N, N, N, 1] float32, azimuth [B], elevation [B] -> images) from
+    its shape's voxels (as the dataset voxelized them) at its own view, instead of its stored image.
+
+    The distinct shapes are voxelized once here (bit-packed in memory: 4 KiB a shape at 32^3).
+    """
+    from iggan_tf.datasets import online_views
+
+    examples = builder.info.splits["train"].num_examples
+    stored = builder.as_dataset(split="train", shuffle_files=False, decoders={"image": tfds.decode.SkipDecoding()})
+    views = stored.map(lambda example: (example["shape_id"], example["azimuth"], example["elevation"]))
+    shape_ids, azimuth, elevation = (tensor.numpy() for tensor in views.batch(examples).get_single_element())
+    distinct = list(dict.fromkeys(shape_id.decode() for shape_id in shape_ids))
+    shape_index = {shape_id: index for index, shape_id in enumerate(distinct)}
+    resolution = int(builder.info.metadata["voxel_resolution"])
+    packed = tf.constant(online_views.pack_voxels(dataset_shape_voxels(
+        f"{builder.name}/{builder.builder_config.name}", distinct, resolution, manual_dir)))
+    shape_of_example = tf.constant([shape_index[shape_id.decode()] for shape_id in shape_ids], tf.int32)
+    azimuth, elevation = tf.constant(azimuth, tf.float32), tf.constant(elevation, tf.float32)
+
+    def draw(element):
+        example = element["example_index"]
+        voxels = online_views.unpack_voxels(tf.gather(packed, tf.gather(shape_of_example, example)), resolution)
+        return image_model(tf.cast(voxels, tf.float32)[..., tf.newaxis], tf.gather(azimuth, example),
+                           tf.gather(elevation, example))
+
+    return (
+        stream_order.positions(examples, seed, first_batch * batch_size)
+        .batch(batch_size, drop_remainder=True)
+        .map(draw)
+        .prefetch(tf.data.AUTOTUNE)
     )
