@@ -16,7 +16,9 @@ setuptools.setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=setuptools.find_packages(include=["iggan_tf", "iggan_tf.*"]),
-    package_data={"iggan_tf": ["**/*.json", "**/*.bib", "**/*.md", "**/*.txt", "**/*.weights.h5", "**/dummy_data/**"]},
+    # pretrained/**: the trained generators that ship (SavedModel files: saved_model.pb, variables/*).
+    package_data={"iggan_tf": ["**/*.json", "**/*.bib", "**/*.md", "**/*.txt", "**/*.weights.h5", "**/dummy_data/**",
+                               "pretrained/**"]},
     install_requires=[
         "keras==3.15.*",
         # pyrender 0.1.45 pins PyOpenGL 3.1.0, which works with EGL (the default headless backend).
@@ -44,6 +46,7 @@ setuptools.setup(
             "iggan-export=iggan_tf.serving.export_main:run",
             "iggan-sample=iggan_tf.serving.sample_main:run",
             "iggan-eval=iggan_tf.evaluation.main:run",
+            "iggan-reproduce=iggan_tf.reproduction.main:run",
         ]
     },
 )

@@ -27,6 +27,7 @@ from iggan_tf.metrics.feature_network import SHAPENET_PREFIX, load_feature_netwo
 from iggan_tf.render import OpenGLRenderer
 from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
 from iggan_tf.serving.generator_savedmodel import GeneratorSavedModel, load_generator, resolve_model_dir
+from iggan_tf.serving.pretrained import resolve_model
 from iggan_tf.training.config import TRAINING_COMMAND_FILE, TrainingConfig, workdir_config_path
 
 GENERATED = "generated"
@@ -39,7 +40,7 @@ class EvaluationConfig:
     """What to evaluate, against what, on how many samples. Exactly one of `workdir` and `model`."""
 
     workdir: str | None = None
-    model: str | None = None  # a generator SavedModel: a version dir or its base dir (latest version)
+    model: str | None = None  # a generator SavedModel: a version dir or its base dir (latest version), or pretrained:<class>
     output_dir: str | None = None  # default: <workdir>/eval; required with `model`
     dataset: str | None = None  # default: the run's (config.json or the SavedModel's metadata)
     data_dir: str | None = None
@@ -102,7 +103,7 @@ def _load_source(config: EvaluationConfig) -> _Source:
             raise ValueError(f"workdir {str(workdir)!r} has no exported generator in export/generator/<version>/; "
                              f"export one with iggan-export --workdir={workdir}") from None
     else:
-        model_dir = resolve_model_dir(config.model)
+        model_dir = resolve_model_dir(resolve_model(config.model))
         training = {}
     generator = load_generator(model_dir)
     recorded = generator.metadata.get("training", {})

@@ -15,7 +15,8 @@ from iggan_tf.evaluation.candidates import REFERENCE_ROWS
 from iggan_tf.render.backends import RENDERER_NAMES
 
 flags.DEFINE_string("workdir", None, "Training workdir: its config.json and latest export/generator/<version>/.")
-flags.DEFINE_string("model", None, "Instead of --workdir: a generator SavedModel (version dir or base dir).")
+flags.DEFINE_string("model", None, "Instead of --workdir: a generator SavedModel (version dir or base dir), or "
+                    "pretrained:<class> for one that ships in iggan_tf/pretrained/.")
 flags.DEFINE_string("output_dir", None,
                     "Where eval.json and eval.md go; default <workdir>/eval (required with --model).")
 flags.DEFINE_string("dataset", None, "tfds dataset to compare with; default: the one the model was trained on.")

@@ -1,20 +1,35 @@
 """iggan-export: writes a training workdir's generator as a TF Serving SavedModel version.
 
     iggan-export --workdir=runs/quickstart [--version=N]
+    iggan-export --workdir=runs/tubs --ship_as=tub     # copy the latest export and its eval.json to iggan_tf/pretrained/
 
 The SavedModel goes to <workdir>/export/generator/<version>/ (next free version by default); see export/README.md.
+With --ship_as, nothing is exported: the latest export, evaluated by iggan-eval, becomes the generator that ships
+as pretrained:<class> (iggan_tf/serving/pretrained.py).
 """
 
 from absl import app, flags, logging
 
 flags.DEFINE_string("workdir", None, "Training workdir (config.json and checkpoints/).", required=True)
 flags.DEFINE_integer("version", None, "SavedModel version to write; default: one more than the highest present.")
+flags.DEFINE_string("ship_as", None, "Instead of exporting: copy the latest export and its eval.json to "
+                    "iggan_tf/pretrained/<class>/, the generator --model=pretrained:<class> loads.")
 FLAGS = flags.FLAGS
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    if FLAGS.ship_as is not None:
+        from iggan_tf.serving.pretrained import ship
+
+        try:
+            shipped = ship(FLAGS.workdir, FLAGS.ship_as)
+        except ValueError as error:
+            raise app.UsageError(str(error)) from None
+        logging.info("shipped %s as pretrained:%s", shipped, FLAGS.ship_as)
+        print(shipped)
+        return
     from iggan_tf.serving.workdir_export import export_from_workdir  # TensorFlow loads after the flags parse
 
     try:

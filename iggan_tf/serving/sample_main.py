@@ -1,6 +1,7 @@
 """iggan-sample: meshes and pictures of shapes drawn from an exported generator SavedModel.
 
     iggan-sample --model=runs/quickstart/export/generator --num=16 --out=/tmp/gallery [--renderer=blender]
+    iggan-sample --model=pretrained:tub --out=/tmp/tubs       # a generator that ships in iggan_tf/pretrained/
 
 Needs only the SavedModel (a version folder, or its base folder for the newest version). TensorFlow runs the
 generator in this process; OpenGL draws in worker processes, since pyrender and TensorFlow cannot share one.
@@ -12,8 +13,8 @@ from iggan_tf.render.backends import DEFAULT_RENDERER, RENDERER_NAMES
 from iggan_tf.serving.gallery import GalleryOptions, sample_gallery
 from iggan_tf.serving.mesh_files import MESH_FORMATS, writable_dir
 
-flags.DEFINE_string("model", None, "Generator SavedModel: a version folder or the base folder of versions.",
-                    required=True)
+flags.DEFINE_string("model", None, "Generator SavedModel: a version folder or the base folder of versions, or "
+                    "pretrained:<class> for one that ships in iggan_tf/pretrained/.", required=True)
 flags.DEFINE_string("out", None, "Folder for meshes, pictures and samples.json.", required=True)
 flags.DEFINE_integer("num", 16, "Shapes to sample.")
 flags.DEFINE_integer("seed", 0, "Seed of the latent codes: the same seed gives the same shapes.")
@@ -38,13 +39,19 @@ def main(argv):
                                  mesh_formats=tuple(FLAGS.formats))
     except ValueError as error:
         raise app.UsageError(str(error)) from None
+    from iggan_tf.serving.pretrained import resolve_model
+
+    try:
+        model_dir = resolve_model(FLAGS.model)
+    except ValueError as error:
+        raise app.UsageError(f"--model: {error}") from None
     from iggan_tf.devices import share_gpus_with_render_workers
     from iggan_tf.render import OpenGLRenderer
     from iggan_tf.serving.generator_savedmodel import load_generator
 
     share_gpus_with_render_workers()
     try:
-        model = load_generator(FLAGS.model)
+        model = load_generator(model_dir)
     except ValueError as error:
         raise app.UsageError(f"--model: {error}") from None
     with OpenGLRenderer(FLAGS.image_size, workers=FLAGS.render_workers, renderer=FLAGS.renderer,
