@@ -10,7 +10,8 @@ renderer, their ratios, peak memory); savedmodel (samples/s of the exported 64^3
 for `iggan-eval`'s library to score N generated 32^3 shapes against synthetic_shapes/tub_500_64, per stage); dataset
 (seconds to build a synthetic_shapes config from nothing into a fresh data dir); memory
 (peak RSS of a few `iggan-train` steps on flags/paper_chair_lvp.flags' dataset, chairs LVP 128^2, with CPU-size
-networks: the trainer and its render workers; the dataset is prepared first if missing, timed apart).
+networks: the trainer and its render workers; the dataset is prepared first if missing, timed apart); methods
+(seconds per train step of every --method at its CPU flagfile of --methods_class, and the hours of such a run).
 Measurements live in iggan_tf.benchmarks.
 """
 
@@ -19,12 +20,12 @@ import json
 from absl import app, flags
 
 from iggan_tf.benchmarks import benchmark_shapes, dataset_build, evaluation_throughput, render_throughput
-from iggan_tf.benchmarks import savedmodel_throughput, train_step, training_memory
+from iggan_tf.benchmarks import method_steps, savedmodel_throughput, train_step, training_memory
 from iggan_tf.render import backends
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("sections", ["render"],
-                  "Sections to run, comma-separated: render, train, savedmodel, eval, dataset, memory.")
+                  "Sections to run, comma-separated: render, train, savedmodel, eval, dataset, memory, methods.")
 flags.DEFINE_integer("voxel_size", 64, "render, savedmodel: side N of the voxel grids.")
 flags.DEFINE_integer("image_size", 128, "render: side S of the rendered images.")
 flags.DEFINE_integer("batch_size", 64, "render: views per call of the renderer.")
@@ -45,13 +46,16 @@ flags.DEFINE_float("savedmodel_seconds", 10.0, "savedmodel: seconds timed per ba
 flags.DEFINE_integer("savedmodel_gallery_samples", 16, "savedmodel: shapes that iggan-sample writes, timed.")
 flags.DEFINE_integer("eval_samples", 1000, "eval: generated shapes evaluated.")
 flags.DEFINE_integer("eval_chamfer_samples", 100, "eval: shapes per set for Chamfer COV/MMD/1-NNA.")
-flags.DEFINE_integer("train_steps", 10, "train: timed IG-GAN steps per renderer (after two warm-up steps).")
+flags.DEFINE_integer("train_steps", 10, "train, methods: timed steps per renderer or method (after two warm-up "
+                     "steps).")
 flags.DEFINE_string("dataset_build", "synthetic_shapes/tub_500_128", "dataset: the synthetic_shapes config built.")
 flags.DEFINE_string("eval_data_dir", None, "eval: tfds data dir of synthetic_shapes/tub_500_64 (built if missing).")
 flags.DEFINE_string("memory_flagfile", str(training_memory.LVP_FLAGS), "memory: iggan-train flagfile of the run.")
 flags.DEFINE_string("memory_dataset", None, "memory: dataset instead of the flagfile's (same image size).")
 flags.DEFINE_string("memory_data_dir", None, "memory: tfds data dir (the dataset is prepared there if missing).")
 flags.DEFINE_integer("memory_steps", 3, "memory: IG-GAN steps of the measured run.")
+flags.DEFINE_list("methods", list(method_steps.METHOD_NAMES), "methods: the --method values whose steps are timed.")
+flags.DEFINE_enum("methods_class", "tub", ("tub", "couch", "chair"), "methods: the class of the CPU flagfiles.")
 
 
 def _render_section() -> dict:
@@ -100,8 +104,17 @@ def _memory_section() -> dict:
     ))
 
 
+def _methods_section() -> dict:
+    unknown = [name for name in FLAGS.methods if name not in method_steps.METHOD_NAMES]
+    if unknown:
+        raise app.UsageError(f"unknown methods {unknown}; known: {', '.join(method_steps.METHOD_NAMES)}")
+    return method_steps.measure(method_steps.MethodStepBenchmark(
+        class_name=FLAGS.methods_class, methods=tuple(FLAGS.methods), steps=FLAGS.train_steps, seed=FLAGS.seed))
+
+
 SECTIONS = {"render": _render_section, "train": _train_section, "savedmodel": _savedmodel_section,
-            "eval": _eval_section, "dataset": _dataset_section, "memory": _memory_section}
+            "eval": _eval_section, "dataset": _dataset_section, "memory": _memory_section,
+            "methods": _methods_section}
 
 
 def main(argv):
