@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 import pytest
+import trimesh
 from PIL import Image
 
 from iggan_tf.evaluation.report import score_table
@@ -18,7 +19,7 @@ from iggan_tf.metrics.frechet_distance import frechet_distance
 from iggan_tf.metrics.kernel_distance import kernel_distance
 from iggan_tf.pictures import image_grid, save_png
 from iggan_tf.report import svg_charts
-from iggan_tf.report.html_report import ReportOptions, write_report
+from iggan_tf.report.html_report import CLAY_COLOUR, ReportOptions, write_report
 from iggan_tf.report.workdir_contents import evenly_spread, read_workdir
 from iggan_tf.serving.mesh_files import meshes_from_voxels, write_meshes
 from iggan_tf.training.config import TrainingConfig
@@ -101,7 +102,7 @@ def report(workdirs, tmp_path_factory):
     return write_report(workdirs, tmp_path_factory.mktemp("report"), options)
 
 
-def test_the_report_holds_a_bounded_selection_and_never_checkpoints(report):
+def test_the_report_holds_a_bounded_selection_and_never_checkpoints(report, workdirs):
     out = report.parent
     files = {path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()}
     for run in ("tubs_s0", "tubs_s1"):
@@ -111,6 +112,11 @@ def test_the_report_holds_a_bounded_selection_and_never_checkpoints(report):
             f"runs/{run}/meshes/sample_{index:03d}.{suffix}" for index in range(2) for suffix in ("glb", "glb.js")]
     assert not [name for name in files if "ckpt" in name or "saved_model" in name or name.endswith(".tmp")]
     assert {"assets/model-viewer/model-viewer-umd.min.js", "assets/model-viewer/LICENSE"} <= files
+    # The viewer's GLB is the workdir's mesh, given a colour.
+    shown = trimesh.load(out / "runs" / "tubs_s0" / "meshes" / "sample_000.glb", force="mesh")
+    original = trimesh.load(workdirs[0] / "samples" / f"step_{STEPS[-1]:07d}" / "sample_000.glb", force="mesh")
+    np.testing.assert_array_equal(shown.vertices, original.vertices)
+    assert tuple(shown.visual.material.baseColorFactor) == CLAY_COLOUR
 
 
 def test_turntables_turn_the_shape_through_distinct_views(report):
@@ -139,6 +145,16 @@ def test_reading_a_workdir_names_what_is_wrong(tmp_path, workdirs):
         ReportOptions(max_meshes=-1)
     with pytest.raises(ValueError, match="workdirs is empty"):
         write_report([], tmp_path / "out")
+
+
+def test_a_run_that_has_written_nothing_yet_gets_a_page_that_says_what_is_missing(tmp_path):
+    workdir = tmp_path / "fresh"
+    workdir.mkdir()
+    (workdir / "config.json").write_text(TrainingConfig(workdir=str(workdir)).to_json())
+    text = write_report([workdir], tmp_path / "out").read_text()  # no meshes: no render pool is started
+    for missing in ("No eval.json", "No meshes in samples/", "No scalars in tensorboard/", "No sample grids"):
+        assert missing in text
+    assert "<model-viewer" not in text and "0 of 2000" in text
 
 
 def test_evenly_spread_keeps_the_first_and_the_last():

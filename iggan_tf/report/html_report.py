@@ -28,6 +28,8 @@ from iggan_tf.serving.mesh_files import writable_dir
 INDEX_NAME = "index.html"
 _ASSETS = ("static/report.css", "static/report.js")
 _VIEWER_FOLDER = "vendor/model-viewer"
+# RGBA of the meshes in the viewer.
+CLAY_COLOUR = (160, 122, 84, 255)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,8 +99,44 @@ def _load_mesh(path: pathlib.Path) -> trimesh.Trimesh:
         raise ValueError(f"mesh {path} cannot be read: {error}") from None
 
 
-def _glb_bytes(path: pathlib.Path, mesh: trimesh.Trimesh) -> bytes:
-    return path.read_bytes() if path.suffix == ".glb" else mesh.export(file_type="glb")
+def _coloured_glb(mesh: trimesh.Trimesh) -> bytes:
+    """The mesh as GLB with a matte clay material: the workdir's meshes carry none, and a viewer draws them
+    white, which shows little of their shading on a light background."""
+    coloured = mesh.copy()
+    coloured.visual = trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
+        baseColorFactor=CLAY_COLOUR, metallicFactor=0.0, roughnessFactor=0.8))
+    return coloured.export(file_type="glb")
+
+
+def _copy_shape(path: pathlib.Path, anchor: str, out_dir: pathlib.Path, options: ReportOptions, turntables: list):
+    """Writes one mesh's GLB (coloured) and its data: URI script; returns its ShapeFiles. A mesh with faces whose turntable
+    is wanted is added to `turntables` as (mesh, gif path) for _write_turntables."""
+    mesh = _load_mesh(path)
+    glb = _coloured_glb(mesh)
+    key = f"{anchor}/{path.stem}"
+    folder = pathlib.PurePosixPath("runs", anchor)
+    glb_path = folder / "meshes" / f"{path.stem}.glb"
+    script_path = glb_path.with_name(glb_path.name + ".js")
+    _write_bytes(glb, out_dir / glb_path)
+    uri = "data:model/gltf-binary;base64," + base64.b64encode(glb).decode("ascii")
+    _write_bytes(f"(window.igganMeshes = window.igganMeshes || {{}})[{json.dumps(key)}] = {json.dumps(uri)};\n"
+                 .encode(), out_dir / script_path)
+    turntable = None
+    if options.turntable_frames and len(mesh.faces):
+        turntable = folder / "turntables" / f"{path.stem}.gif"
+        turntables.append((mesh, out_dir / turntable))
+    return page.ShapeFiles(path.name, key, str(glb_path), str(script_path), str(turntable) if turntable else None)
+
+
+def _copy_run(contents, anchor: str, out_dir: pathlib.Path, options: ReportOptions, turntables: list):
+    """Copies one run's selected grids and meshes into runs/<anchor>/; returns its RunPage."""
+    grids = []
+    for step, path in contents.grids:
+        relative = pathlib.PurePosixPath("runs", anchor, "samples", path.name)
+        _copy(path, out_dir / relative)
+        grids.append((step, str(relative)))
+    shapes = [_copy_shape(path, anchor, out_dir, options, turntables) for path in contents.meshes]
+    return page.RunPage(anchor, contents, grids, shapes)
 
 
 def write_report(workdirs, out_dir, options: ReportOptions = ReportOptions()) -> pathlib.Path:
@@ -113,35 +151,12 @@ def write_report(workdirs, out_dir, options: ReportOptions = ReportOptions()) ->
     runs = [read_workdir(workdir, options.max_grids, options.max_meshes) for workdir in workdirs]
     out_dir = writable_dir(out_dir, "out")
     _copy_assets(out_dir)
-    pages, mesh_scripts, turntable_jobs = [], [], []
-    for anchor, contents in zip(_unique_anchors(workdirs), runs):
-        run_dir = pathlib.Path("runs") / anchor
-        grids = []
-        for step, path in contents.grids:
-            relative = run_dir / "samples" / path.name
-            _copy(path, out_dir / relative)
-            grids.append((step, relative.as_posix()))
-        shapes = []
-        for path in contents.meshes:
-            mesh = _load_mesh(path)
-            glb = _glb_bytes(path, mesh)
-            key = f"{anchor}/{path.stem}"
-            glb_path = run_dir / "meshes" / f"{path.stem}.glb"
-            script_path = glb_path.with_name(glb_path.name + ".js")
-            _write_bytes(glb, out_dir / glb_path)
-            uri = "data:model/gltf-binary;base64," + base64.b64encode(glb).decode("ascii")
-            _write_bytes(f"(window.igganMeshes = window.igganMeshes || {{}})[{json.dumps(key)}] = "
-                         f"{json.dumps(uri)};\n".encode(), out_dir / script_path)
-            turntable = run_dir / "turntables" / f"{path.stem}.gif" if options.turntable_frames else None
-            if turntable is not None and len(mesh.faces):
-                turntable_jobs.append((mesh, out_dir / turntable))
-            shapes.append(page.ShapeFiles(path.name, key, glb_path.as_posix(), script_path.as_posix(),
-                                          turntable.as_posix() if turntable is not None and len(mesh.faces) else None))
-            mesh_scripts.append(script_path.as_posix())
-        pages.append(page.RunPage(anchor, contents, grids, shapes))
-    _write_turntables(turntable_jobs, options)
+    turntables = []
+    pages = [_copy_run(contents, anchor, out_dir, options, turntables)
+             for anchor, contents in zip(_unique_anchors(workdirs), runs)]
+    _write_turntables(turntables, options)
     index = out_dir / INDEX_NAME
-    _write_bytes(page.render_page(pages, mesh_scripts).encode(), index)
+    _write_bytes(page.render_page(pages).encode(), index)
     return index
 
 

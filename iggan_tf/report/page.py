@@ -98,10 +98,9 @@ def _shapes_section(run: RunPage) -> str:
             f'<figcaption>{_escape(shape.name)} · <a href="{_escape(shape.glb)}" download>GLB</a></figcaption>'
             "</figure>"
         )
-    shown = f"the first {len(run.shapes)}" if len(run.shapes) > 1 else "the first"
     return (f"<h3>Generated shapes at step {run.contents.mesh_step}</h3>"
-            f"<p>{shown} meshes of the run's fixed samples (marching cubes at 0.5): drag to turn, scroll to zoom; "
-            "beside each, a turntable drawn by the OpenGL renderer.</p>"
+            f"<p>Meshes of the run's fixed samples (marching cubes at 0.5), {len(run.shapes)} shown: drag to turn, "
+            "scroll to zoom; beside each, a turntable drawn by the OpenGL renderer.</p>"
             f'<div class="shapes">{"".join(figures)}</div>')
 
 
@@ -120,7 +119,7 @@ def _grids_section(run: RunPage) -> str:
     figures = "".join(f'<figure class="grid"><img src="{_escape(path)}" alt="samples at step {step}">'
                       f"<figcaption>step {step}</figcaption></figure>" for step, path in run.grids)
     count = run.contents.grid_count
-    selection = f"{len(run.grids)} of {count} grids, evenly spread" if count > len(run.grids) else f"all {count} grids"
+    selection = f"{len(run.grids)} of {count} grids, evenly spread" if count > len(run.grids) else f"{count} grid{'s' if count > 1 else ''}"
     return f"<h3>Samples over training</h3><p>{_ROW_CAPTION} {selection}.</p><div class=\"grids\">{figures}</div>"
 
 
@@ -170,43 +169,46 @@ def _score_value(record: dict | None, row: str, key: str, field: str) -> float |
     return record["rows"][row]["scores"][key][field]
 
 
+def _score_cell(record: dict | None, key: str, field: str) -> str:
+    value = _score_value(record, "generated", key, field)
+    floor = _score_value(record, "real", key, field)
+    text = "–" if value is None else f"{value:.4g}"
+    return text + (f' <span class="floor">({floor:.4g})</span>' if floor is not None else "")
+
+
 def _comparison_section(runs: list) -> str:
-    """Runs as rows: the config fields that differ between them, the last logged losses, and the generated
-    score of each eval.json with the real-data floor beside it."""
+    """One column per run (as in eval.md), one line per config field that differs between the runs, per last
+    logged loss, and per eval.json score of the generated shapes with the real-data floor beside it."""
     configs = [run.contents.config for run in runs]
-    differing = sorted(name for name in set().union(*configs) - {"workdir"}
+    differing = sorted(name for name in set().union(*configs) - {"workdir", "dataset"}
                        if len({json.dumps(config.get(name)) for config in configs}) > 1)
     loss_tags = [tag for _, tags in CHART_GROUPS for tag in tags
                  if any(tag in run.contents.curves for run in runs)]
     score_lines = [(key, field, label) for key, field, label in SCORE_LINES
                    if any(_score_value(run.contents.evaluation, "generated", key, field) is not None for run in runs)]
-    header = ["run", "dataset", "steps", *map(_escape, differing), *(f"last {tag}" for tag in loss_tags),
-              *(_escape(label) + " (floor)" for _, _, label in score_lines)]
-    rows = []
-    for run in runs:
-        contents = run.contents
-        cells = [_run_label(run), _escape(contents.config.get("dataset")), _escape(contents.last_step)]
-        cells += [f"<code>{_escape(json.dumps(contents.config.get(name)))}</code>" for name in differing]
-        cells += [_last_value(contents, tag) for tag in loss_tags]
-        for key, field, _ in score_lines:
-            value = _score_value(contents.evaluation, "generated", key, field)
-            floor = _score_value(contents.evaluation, "real", key, field)
-            text = "–" if value is None else f"{value:.4g}"
-            cells.append(text + (f' <span class="floor">({floor:.4g})</span>' if floor is not None else ""))
-        rows.append(cells)
-    return ("<section id=\"comparison\"><h2>Comparison</h2><p>One line per run: the configuration fields that "
-            "differ, the last logged losses, and each eval.json score of the generated shapes with the real-data "
-            f"floor in parentheses.</p>{_table(header, rows, 'comparison', 'comparison-table')}</section>")
+    lines = [["dataset", *(_escape(run.contents.config.get("dataset")) for run in runs)],
+             ["steps", *(_escape(run.contents.last_step) for run in runs)]]
+    lines += [[f"<code>--{_escape(name)}</code>",
+               *(f"<code>{_escape(json.dumps(run.contents.config[name]))}</code>" if name in run.contents.config
+                 else "– (older run)" for run in runs)]
+              for name in differing]
+    lines += [[f"last {tag}", *(_last_value(run.contents, tag) for run in runs)] for tag in loss_tags]
+    lines += [[_escape(label) + " (floor)", *(_score_cell(run.contents.evaluation, key, field) for run in runs)]
+              for key, field, label in score_lines]
+    table = _table(["", *(_run_label(run) for run in runs)], lines, "comparison", "comparison-table")
+    return ("<section id=\"comparison\"><h2>Comparison</h2><p>One column per run: the flags that differ "
+            "between the runs, the last logged losses, and each eval.json score of the generated shapes with the "
+            f"real-data floor in parentheses.</p><div class=\"wide\">{table}</div></section>")
 
 
-def render_page(runs: list, mesh_scripts: list) -> str:
-    """The whole index.html of `runs` ([RunPage]); `mesh_scripts` are the relative paths of the GLB scripts
-    the viewers read, loaded before the page's own script."""
+def render_page(runs: list) -> str:
+    """The whole index.html of `runs` ([RunPage]). The viewers' mesh scripts load before the page's own script,
+    which hands each viewer its mesh."""
     generated = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     title = "IG-GAN report: " + ", ".join(run.anchor for run in runs)
     navigation = " · ".join(_run_label(run) for run in runs)
     comparison = _comparison_section(runs) if len(runs) > 1 else ""
-    scripts = "".join(f'<script src="{_escape(path)}"></script>' for path in mesh_scripts)
+    scripts = "".join(f'<script src="{_escape(shape.mesh_script)}"></script>' for run in runs for shape in run.shapes)
     return (
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

@@ -2,8 +2,6 @@
 // so each mesh script stored its GLB as a data: URI in window.igganMeshes under the viewer's data-mesh key.
 "use strict";
 (function () {
-  // The meshes carry no colour of their own: a light clay colour shows their shading on the grey background.
-  const CLAY = [0.70, 0.55, 0.38, 1.0];
   const meshes = window.igganMeshes || {};
   for (const viewer of document.querySelectorAll("model-viewer[data-mesh]")) {
     const key = viewer.dataset.mesh;
@@ -11,14 +9,7 @@
       console.error(`iggan-report: no mesh script stored the mesh ${key}`);
       continue;
     }
-    viewer.addEventListener("load", () => {
-      for (const material of viewer.model.materials) {
-        material.pbrMetallicRoughness.setBaseColorFactor(CLAY);
-        material.pbrMetallicRoughness.setMetallicFactor(0.0);
-        material.pbrMetallicRoughness.setRoughnessFactor(0.8);
-      }
-      viewer.dataset.loaded = "true";
-    });
+    viewer.addEventListener("load", () => { viewer.dataset.loaded = "true"; });
     viewer.addEventListener("error", (event) => console.error(`iggan-report: mesh ${key} failed to load`, event.detail));
     viewer.src = meshes[key];
   }
