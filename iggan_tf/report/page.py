@@ -12,14 +12,15 @@ from iggan_tf.evaluation.report import SCORE_LINES, score_table
 from iggan_tf.report import svg_charts
 from iggan_tf.report.training_curves import CHART_GROUPS, chart_groups
 from iggan_tf.report.workdir_contents import RunContents
+from iggan_tf.serving.gallery import CANONICAL_AZIMUTH, CANONICAL_ELEVATION
 
 MODEL_VIEWER_VERSION = "4.4.0"
 # Files under the report's assets/ folder the page loads (html_report copies them there).
 STYLESHEET = "assets/report.css"
 SCRIPT = "assets/report.js"
 VIEWER_SCRIPT = "assets/model-viewer/model-viewer-umd.min.js"
-# Turn-table view of the viewer, the canonical view of iggan_tf.serving.gallery (azimuth 45, elevation 30).
-_CAMERA_ORBIT = "45deg 60deg auto"
+# The viewer starts from the turntables' first view: <model-viewer> takes azimuth, then the angle from the zenith.
+_CAMERA_ORBIT = f"{CANONICAL_AZIMUTH:g}deg {90 - CANONICAL_ELEVATION:g}deg auto"
 _ROW_CAPTION = "Rows: dataset images, OpenGL renders of generated shapes (threshold 0.5), neural renders of the same."
 
 
