@@ -101,7 +101,7 @@ def _shapes_section(run: RunPage) -> str:
         )
     return (f"<h3>Generated shapes at step {run.contents.mesh_step}</h3>"
             f"<p>Meshes of the run's fixed samples (marching cubes at 0.5), {len(run.shapes)} shown: drag to turn, "
-            "scroll to zoom; beside each, a turntable drawn by the OpenGL renderer.</p>"
+            "scroll to zoom; below each, a turntable drawn by the OpenGL renderer.</p>"
             f'<div class="shapes">{"".join(figures)}</div>')
 
 
