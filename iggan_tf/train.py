@@ -65,6 +65,7 @@ _HELP = {
     "eval_every": "Steps between in-training evaluations (0: none).",
     "eval_samples": "Generated shapes per in-training evaluation.",
     "export": "Export the generator as a SavedModel into <workdir>/export/generator at the end.",
+    "report": "Write a static HTML report of the run into <workdir>/report at the end (as iggan-report does).",
 }
 
 

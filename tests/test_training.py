@@ -205,6 +205,8 @@ def run_flagfile_for_one_step(flagfile, workdir, data_dir):
     assert latest_checkpoint_step(workdir) == 1
     # The workdir records the command line, which iggan-eval copies into eval.json.
     assert (workdir / "command.txt").read_text().startswith(f"iggan-train --workdir={workdir} --flagfile={flagfile}")
+    # The run ends with its report (tests/test_report.py opens reports in a browser).
+    assert f"--flagfile={flagfile}" in (workdir / "report" / "index.html").read_text()
 
 
 # The default suite runs one flagfile, for the loop's online-views path, which no other default test trains

@@ -29,6 +29,7 @@ RESUMABLE_CHANGES = frozenset(
         "gpu_memory_limit_mb",
         "online_render_workers",
         "export",
+        "report",
         "data_dir",
         "manual_dir",
     }
@@ -92,6 +93,8 @@ class TrainingConfig:
     eval_every: int = 0
     eval_samples: int = 64
     export: bool = True
+    # Write <workdir>/report/index.html (iggan_tf.report) at the end of the run.
+    report: bool = True
 
     def __post_init__(self):
         if not self.workdir:

@@ -2,7 +2,8 @@
 checkpoints, summaries, snapshots and the final SavedModel export.
 
 Workdir layout: config.json, flags.txt and command.txt (what was run), checkpoints/ (the last few, atomic),
-renderer/ (the pre-trained RenderNet), tensorboard/, samples/ (PNG grids and meshes), export/generator/<version>/.
+renderer/ (the pre-trained RenderNet), tensorboard/, samples/ (PNG grids and meshes), export/generator/<version>/,
+report/index.html (iggan_tf.report, written at the end).
 Rerunning the same command resumes from the latest checkpoint; a crash loses at most `checkpoint_every` steps.
 A checkpoint is one unit: step, weights, optimizers, the random generator, and the input position, which is the
 step itself (the batch of step s is fixed by the seed and s, see iggan_tf.datasets.stream_order), so a resumed
@@ -32,12 +33,15 @@ from iggan_tf.gan import renderer_pretraining
 from iggan_tf.nets import DiscriminatorConfig, GeneratorConfig, RenderNetConfig
 from iggan_tf.nets import make_discriminator, make_generator
 from iggan_tf.render import OpenGLRenderer, opengl_render_function
+from iggan_tf.report.html_report import ReportOptions, write_report
 from iggan_tf.serving.generator_savedmodel import export_generator
 from iggan_tf.training import real_images
 from iggan_tf.training.config import TRAINING_COMMAND_FILE, TrainingConfig, check_workdir, workdir_config_path
 from iggan_tf.training.snapshots import Snapshots
 
 LOSS_NAMES = ("d_loss", "r_l2", "r_dom", "g_loss")
+# The report iggan-train writes at the end of a run, inside the workdir.
+REPORT_FOLDER = "report"
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -274,7 +278,13 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
             metadata={"dataset": config.dataset, "step": int(step.numpy()), "config": dataclasses.asdict(config)},
         )
         logging.info("exported the generator to %s", export_dir)
-    return {"step": int(step.numpy()), "metrics": logs, "export_dir": str(export_dir) if export_dir else None}
+    report_index = None
+    if config.report:
+        report_index = write_report([workdir], workdir / REPORT_FOLDER,
+                                    ReportOptions(render_workers=config.render_workers))
+        logging.info("wrote the report %s", report_index)
+    return {"step": int(step.numpy()), "metrics": logs, "export_dir": str(export_dir) if export_dir else None,
+            "report": str(report_index) if report_index else None}
 
 
 def _held_out_images(config: TrainingConfig, builder, opengl_renderer) -> np.ndarray:
