@@ -1,6 +1,8 @@
 """The losses of IG-GAN's three networks, written from discriminator logits (D(y) = sigmoid(logit)).
 
 All return float32 scalars averaged over the batch, so that mixed-precision networks still train on exact losses.
+Under a tf.distribute strategy the batch is one replica's; `share_of_global_batch` turns such a loss into the
+replica's share of the mean over the global batch.
 """
 
 import tensorflow as tf
@@ -49,6 +51,18 @@ def rendering_l2(opengl_images, neural_images):
 def discriminator_output_matching(opengl_logits, neural_logits):
     """L_DOM of eq. (8): (F(R_d(x_d)) - F(R(x_c)))^2 averaged over the batch, with F = log D."""
     return tf.reduce_mean(tf.square(log_discriminator(opengl_logits) - log_discriminator(neural_logits)))
+
+
+def share_of_global_batch(loss):
+    """A replica's `loss`, averaged over its own part of the global batch, divided by the replicas in sync: the
+    optimizers all-reduce the replicas' gradients as a SUM, which is then the gradient of the mean over the global
+    batch (tf.nn.compute_average_loss's scaling, for the equal parts a distributed step gives every replica).
+
+    With one replica `loss` comes back as it is, no operation added, so a single-device step is unchanged bit for bit.
+    """
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context is not None else 1
+    return loss if replicas == 1 else loss / replicas
 
 
 def accuracy_on_real(real_logits):

@@ -5,12 +5,23 @@ rendered by the off-the-shelf renderer, which the model sees only as a callable;
 the discriminator's gradient back to the generator.
 """
 
+from typing import NamedTuple
+
 import keras
 import tensorflow as tf
 
 from iggan_tf.gan import losses
 from iggan_tf.gan.hyperparameters import Hyperparameters
 from iggan_tf.geometry.binarization import binarize
+
+
+class StepRandomness(NamedTuple):
+    """What one step draws from the run's random stream, one row per generated sample: z, the view, the threshold t."""
+
+    latent_vectors: tf.Tensor  # [B, Z]
+    azimuth: tf.Tensor  # [B] degrees
+    elevation: tf.Tensor  # [B] degrees
+    thresholds: tf.Tensor  # [B] in [0, 1]
 
 
 class IGGAN(keras.Model):
@@ -107,17 +118,25 @@ class IGGAN(keras.Model):
             self.g_loss_tracker,
         ]
 
-    def train_step(self, real_images):
-        """One 1:1:1 update on a batch of dataset images [B, S, S, C] in [0, 1]; returns the metrics."""
-        batch_size = tf.shape(real_images)[0]
-
-        # Eq. (1): z ~ p(z), x_c = G(z), x_d ~ p(x_d | x_c) by a global threshold t ~ U[0, 1], y_d = R_d(x_d).
+    def draw_step_randomness(self, batch_size) -> StepRandomness:
+        """The random draws of one step on `batch_size` samples, in the order the run's stream has always had."""
         latent_vectors = self.random_generator.normal([batch_size, self.latent_dim])
         azimuth, elevation = self.view_sampler(batch_size, self.random_generator)
-        with tf.GradientTape() as generator_tape:
-            continuous_voxels = self.generator(latent_vectors, training=True)
         thresholds = self.random_generator.uniform([batch_size])
-        binary_voxels = binarize(tf.stop_gradient(continuous_voxels), thresholds)
+        return StepRandomness(latent_vectors, azimuth, elevation, thresholds)
+
+    def train_step(self, real_images):
+        """One 1:1:1 update on a batch of dataset images [B, S, S, C] in [0, 1]; returns the metrics."""
+        return self.train_step_with(real_images, self.draw_step_randomness(tf.shape(real_images)[0]))
+
+    def train_step_with(self, real_images, randomness: StepRandomness):
+        """train_step with its random draws given: a distributed step draws them once for the global batch and
+        gives each replica its rows (iggan_tf.training.distribution)."""
+        # Eq. (1): z ~ p(z), x_c = G(z), x_d ~ p(x_d | x_c) by a global threshold t ~ U[0, 1], y_d = R_d(x_d).
+        azimuth, elevation = randomness.azimuth, randomness.elevation
+        with tf.GradientTape() as generator_tape:
+            continuous_voxels = self.generator(randomness.latent_vectors, training=True)
+        binary_voxels = binarize(tf.stop_gradient(continuous_voxels), randomness.thresholds)
         opengl_images = tf.stop_gradient(self.opengl_render(binary_voxels, azimuth, elevation))
 
         if self.hyperparameters.discriminator_input == "rendernet":  # Table 2 ablation: D judges neural renders
@@ -151,8 +170,9 @@ class IGGAN(keras.Model):
             logits = self.discriminator(tf.concat([real_images, opengl_images], axis=0), training=True)
             real_logits, opengl_logits = tf.split(logits, 2, axis=0)
             d_loss = losses.discriminator_loss(real_logits, opengl_logits)
+            replica_d_loss = losses.share_of_global_batch(d_loss)
         variables = self.discriminator.trainable_variables
-        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
+        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(replica_d_loss, variables), variables))
         return d_loss, real_logits, opengl_logits
 
     def renderer_step(self, continuous_voxels, binary_voxels, opengl_images, azimuth, elevation):
@@ -167,7 +187,7 @@ class IGGAN(keras.Model):
             neural_logits = self.discriminator(continuous_neural_images, training=False)
             r_l2 = losses.rendering_l2(opengl_images, binary_neural_images)
             r_dom = losses.discriminator_output_matching(opengl_logits, neural_logits)
-            render_loss = r_l2 + self.hyperparameters.dom_weight * r_dom
+            render_loss = losses.share_of_global_batch(r_l2 + self.hyperparameters.dom_weight * r_dom)
         if self.hyperparameters.train_renderer:
             variables = self.rendernet.trainable_variables
             self.renderer_optimizer.apply_gradients(zip(tape.gradient(render_loss, variables), variables))
@@ -183,7 +203,8 @@ class IGGAN(keras.Model):
             voxel_tape.watch(continuous_voxels)
             neural_images = self.rendernet([continuous_voxels, azimuth, elevation], training=False)
             g_loss = losses.generator_loss(self.discriminator(neural_images, training=False))
-        voxel_gradients = voxel_tape.gradient(g_loss, continuous_voxels)
+            replica_g_loss = losses.share_of_global_batch(g_loss)
+        voxel_gradients = voxel_tape.gradient(replica_g_loss, continuous_voxels)
         variables = self.generator.trainable_variables
         gradients = generator_tape.gradient(continuous_voxels, variables, output_gradients=voxel_gradients)
         self.generator_optimizer.apply_gradients(zip(gradients, variables))
