@@ -295,7 +295,8 @@ def logged_scalars(workdir) -> dict:
     for path in sorted((pathlib.Path(workdir) / "tensorboard").glob("events.out.tfevents.*")):
         for event in tf.compat.v1.train.summary_iterator(str(path)):
             for value in event.summary.value:
-                scalars[(value.tag, event.step)] = float(tf.make_ndarray(value.tensor))
+                if not value.tensor.tensor_shape.dim:  # not an image summary
+                    scalars[(value.tag, event.step)] = float(tf.make_ndarray(value.tensor))
     return scalars
 
 
