@@ -12,7 +12,6 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -88,18 +87,22 @@ def test_input_pipelines_together_read_each_batch_of_the_single_device_stream():
     assert stream_order.replica_batch_size(batch_size, tf.distribute.InputContext(3, 0, 6)) == 1
 
 
-def test_one_replica_trains_on_the_loss_itself_and_two_on_half_of_it():
+def test_the_local_cluster_is_a_valid_tf_config_per_worker(monkeypatch):
+    configs = multi_worker.local_cluster(2)
+    for index, tf_config in enumerate(configs):
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+        parsed = multi_worker.cluster_from_environment()
+        assert parsed["task"] == {"type": "worker", "index": index}
+        assert len(set(parsed["cluster"]["worker"])) == 2
+
+
+def test_one_replica_trains_on_the_loss_itself_and_two_on_half_of_it(monkeypatch):
     loss = tf.constant(3.0)
     assert losses.share_of_global_batch(loss) is loss  # no operation: single-device steps are unchanged
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
     assert float(strategy.run(losses.share_of_global_batch, args=(loss,))) == 3.0
-    context = types.SimpleNamespace(num_replicas_in_sync=2)
-    original = tf.distribute.get_replica_context
-    try:
-        tf.distribute.get_replica_context = lambda: context
-        assert float(losses.share_of_global_batch(loss)) == 1.5
-    finally:
-        tf.distribute.get_replica_context = original
+    monkeypatch.setattr(tf.distribute, "get_replica_context", lambda: types.SimpleNamespace(num_replicas_in_sync=2))
+    assert float(losses.share_of_global_batch(loss)) == 1.5
 
 
 def test_the_single_device_mode_changes_nothing():
@@ -134,30 +137,18 @@ def test_a_mirrored_step_on_two_devices_updates_as_one_device_does_on_the_same_g
         assert outcome["mirrored_logs"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
 
 
-def free_ports(count: int) -> list:
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
-
-
 def start_workers(config: TrainingConfig, record_dir, temporary_root, count=2) -> list:
     """`count` local multi-worker processes of one run (TF_CONFIG on free 127.0.0.1 ports), each with its own
     TMPDIR under `temporary_root`; stderr goes to <temporary_root>/worker<i>.log."""
-    addresses = [f"127.0.0.1:{port}" for port in free_ports(count)]
     arguments = [sys.executable, str(RUNS), "train", json.dumps(dataclasses.asdict(config)), str(record_dir)]
     workers = []
-    for index in range(count):
+    for index, tf_config in enumerate(multi_worker.local_cluster(count)):
         temporary = pathlib.Path(temporary_root) / f"worker{index}"
         temporary.mkdir(parents=True, exist_ok=True)
-        tf_config = {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}}
         log = open(pathlib.Path(temporary_root) / f"worker{index}.log", "w")
         workers.append(subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPOSITORY,
-                                        env={**environment(), "TF_CONFIG": json.dumps(tf_config),
-                                             "TMPDIR": str(temporary)}, start_new_session=True))
+                                        env={**environment(), "TF_CONFIG": tf_config, "TMPDIR": str(temporary)},
+                                        start_new_session=True))
         log.close()
     return workers
 

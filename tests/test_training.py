@@ -160,7 +160,8 @@ def test_flagfile_renderer_and_shadows_parse(tmp_path):
     "arguments, flag",
     [(["--batch_size=0"], "batch_size"), (["--generator_learning_rate=-1"], "generator_learning_rate"),
      (["--discriminator_input=photos"], "discriminator_input"), (["--dataset=tubs"], "dataset"),
-     (["--renderer=povray"], "--renderer=povray: value should be one of <pyrender")],
+     (["--renderer=povray"], "--renderer=povray: value should be one of <pyrender"),
+     (["--distribution=parameter_server"], "tf.py_function, which runs only in the Python process that traced it")],
 )
 def test_invalid_flags_fail_before_training_naming_the_flag(tmp_path, arguments, flag):
     result = subprocess.run(train_command(tmp_path / "run", *arguments), capture_output=True, text=True,

@@ -11,6 +11,7 @@ aborts the others' collectives: they stop with replicated.WorkerLostError, and r
 
 import json
 import os
+import socket
 
 import tensorflow as tf
 
@@ -50,6 +51,21 @@ def cluster_from_environment() -> dict:
     ):
         raise ValueError(f"TF_CONFIG task {task!r} must name a task type of its cluster and an index into its list")
     return tf_config
+
+
+def local_cluster(workers: int) -> list:
+    """The TF_CONFIG values (JSON strings) of `workers` worker processes on this machine, on free 127.0.0.1 ports:
+    how the tests and the benchmark start a multi-worker run without a cluster."""
+    sockets = [socket.socket() for _ in range(workers)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        addresses = [f"127.0.0.1:{sock.getsockname()[1]}" for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+    return [json.dumps({"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}})
+            for index in range(workers)]
 
 
 def make() -> Replicated:
