@@ -4,9 +4,10 @@ replicas and its own render pool.
 
 The chief (task "chief", or "worker" 0 when there is none) writes the workdir; the others write to temporary
 directories and receive the chief's state (restored checkpoint, pre-trained renderer) over the network, so only
-the chief needs the workdir. Workers wait for each other at start. A worker that dies is noticed by
-TensorFlow's cluster health check (every 30 s, a peer is given up after 3 failed checks of up to 10 s), which
-aborts the others' collectives: they stop with replicated.WorkerLostError, and rerunning every worker resumes.
+the chief needs the workdir. Workers wait for each other at start. A worker that dies is noticed by TensorFlow
+(at once when its connections reset; else by missed coordination-service heartbeats or the strategy's cluster
+health check, every 30 s), which aborts the others' collectives: they stop with replicated.WorkerLostError, and
+rerunning every worker resumes.
 """
 
 import json

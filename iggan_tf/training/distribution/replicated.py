@@ -27,8 +27,8 @@ class WorkerLostError(RuntimeError):
     """A collective of the step could not complete: a worker of the cluster died or stopped answering."""
 
 
-# What a collective raises when a peer is gone: TensorFlow's cluster health check aborts the collectives with
-# UnavailableError, a collective timeout raises DeadlineExceededError.
+# What a collective raises when a peer is gone: TensorFlow aborts the collectives with UnavailableError (a reset
+# connection, missed coordination-service heartbeats, a failed cluster health check) or times an RPC out.
 _LOST_PEER_ERRORS = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError)
 
 
