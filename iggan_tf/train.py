@@ -28,7 +28,7 @@ _HELP = {
     "renderer_width": "Channels of RenderNet's first 3D convolution.",
     "renderer_projection_channels": "Channels after RenderNet's projection unit.",
     "discriminator_width": "Channels of the discriminator's first convolution (paper: 64).",
-    "batch_size": "Images per step.",
+    "batch_size": "Images per step: the global batch, split evenly over the replicas of --distribution.",
     "train_steps": "Total 1:1:1 steps (D, R and G each updated once per step).",
     "generator_learning_rate": "Adam learning rate of G (paper: 2e-4).",
     "discriminator_learning_rate": "Adam learning rate of D (paper: 2e-4).",
@@ -57,6 +57,9 @@ _HELP = {
     "online_render_workers": "With --online_views: worker processes of the input's own OpenGL pool (default: "
                              "--render_workers), which renders while the training step renders.",
     "mixed_precision": "bfloat16 mixed precision for the networks (losses stay float32).",
+    "distribution": "none (one device), mirrored (tf.distribute.MirroredStrategy over this machine's GPUs) or "
+                    "multi_worker (MultiWorkerMirroredStrategy over the workers TF_CONFIG lists; run the same command "
+                    "on every worker). A workdir resumes in any mode with the same --batch_size.",
     "seed": "Seed of latent vectors, thresholds, views and data order.",
     "checkpoint_every": "Steps between checkpoints (at most this many steps are lost on a crash).",
     "keep_checkpoints": "Checkpoints kept.",

@@ -10,7 +10,9 @@ renderer, their ratios, peak memory); savedmodel (samples/s of the exported 64^3
 for `iggan-eval`'s library to score N generated 32^3 shapes against synthetic_shapes/tub_500_64, per stage); dataset
 (seconds to build a synthetic_shapes config from nothing into a fresh data dir); memory
 (peak RSS of a few `iggan-train` steps on flags/paper_chair_lvp.flags' dataset, chairs LVP 128^2, with CPU-size
-networks: the trainer and its render workers; the dataset is prepared first if missing, timed apart).
+networks: the trainer and its render workers; the dataset is prepared first if missing, timed apart); distributed
+(steps/s and images/s of `iggan-train` at the quickstart config with --distribution=none and multi_worker over 1
+and 2 local worker processes at the same global batch; on a 2-core machine the workers share the cores).
 Measurements live in iggan_tf.benchmarks.
 """
 
@@ -18,13 +20,14 @@ import json
 
 from absl import app, flags
 
-from iggan_tf.benchmarks import benchmark_shapes, dataset_build, evaluation_throughput, render_throughput
+from iggan_tf.benchmarks import benchmark_shapes, dataset_build, distributed_training, evaluation_throughput
+from iggan_tf.benchmarks import render_throughput
 from iggan_tf.benchmarks import savedmodel_throughput, train_step, training_memory
 from iggan_tf.render import backends
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("sections", ["render"],
-                  "Sections to run, comma-separated: render, train, savedmodel, eval, dataset, memory.")
+                  "Sections to run, comma-separated: render, train, savedmodel, eval, dataset, memory, distributed.")
 flags.DEFINE_integer("voxel_size", 64, "render, savedmodel: side N of the voxel grids.")
 flags.DEFINE_integer("image_size", 128, "render: side S of the rendered images.")
 flags.DEFINE_integer("batch_size", 64, "render: views per call of the renderer.")
@@ -52,6 +55,9 @@ flags.DEFINE_string("memory_flagfile", str(training_memory.LVP_FLAGS), "memory: 
 flags.DEFINE_string("memory_dataset", None, "memory: dataset instead of the flagfile's (same image size).")
 flags.DEFINE_string("memory_data_dir", None, "memory: tfds data dir (the dataset is prepared there if missing).")
 flags.DEFINE_integer("memory_steps", 3, "memory: IG-GAN steps of the measured run.")
+flags.DEFINE_string("distributed_data_dir", None, "distributed: tfds data dir (the dataset is prepared there if missing).")
+flags.DEFINE_list("distributed_workers", ["1", "2"], "distributed: local worker counts of --distribution=multi_worker.")
+flags.DEFINE_integer("distributed_steps", 10, "distributed: timed IG-GAN steps per run (after two warm-up steps).")
 
 
 def _render_section() -> dict:
@@ -100,8 +106,16 @@ def _memory_section() -> dict:
     ))
 
 
+def _distributed_section() -> dict:
+    return distributed_training.measure(distributed_training.DistributedBenchmark(
+        data_dir=FLAGS.distributed_data_dir, workers=tuple(int(count) for count in FLAGS.distributed_workers),
+        steps=FLAGS.distributed_steps,
+    ))
+
+
 SECTIONS = {"render": _render_section, "train": _train_section, "savedmodel": _savedmodel_section,
-            "eval": _eval_section, "dataset": _dataset_section, "memory": _memory_section}
+            "eval": _eval_section, "dataset": _dataset_section, "memory": _memory_section,
+            "distributed": _distributed_section}
 
 
 def main(argv):

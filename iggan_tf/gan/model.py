@@ -5,6 +5,8 @@ rendered by the off-the-shelf renderer, which the model sees only as a callable;
 the discriminator's gradient back to the generator.
 """
 
+from typing import NamedTuple
+
 import keras
 import tensorflow as tf
 
@@ -12,6 +14,22 @@ from iggan_tf.gan import losses
 from iggan_tf.gan.augmentation import DifferentiableAugmentation
 from iggan_tf.gan.hyperparameters import Hyperparameters
 from iggan_tf.geometry.binarization import binarize
+
+
+# The D calls whose images --augment transforms, each with its own draw: D's step on dataset images and on
+# renders, the renderer's DOM (one draw for the OpenGL and the neural render of a shape), the generator's step.
+AUGMENTED_CALLS = ("real", "opengl", "renderer", "generator")
+
+
+class StepRandomness(NamedTuple):
+    """What one step draws from the run's random stream, one row per generated sample: z, the view, the threshold t."""
+
+    latent_vectors: tf.Tensor  # [B, Z]
+    azimuth: tf.Tensor  # [B] degrees
+    elevation: tf.Tensor  # [B] degrees
+    thresholds: tf.Tensor  # [B] in [0, 1]
+    # With --augment: the transforms of each D call's images, {call: {parameter: [B, ...]}}; {} without.
+    augmentation: dict
 
 
 class IGGAN(keras.Model):
@@ -111,17 +129,30 @@ class IGGAN(keras.Model):
             *([self.d_r1_tracker] if self.hyperparameters.r1_weight else []),
         ]
 
-    def train_step(self, real_images):
-        """One 1:1:1 update on a batch of dataset images [B, S, S, C] in [0, 1]; returns the metrics."""
-        batch_size = tf.shape(real_images)[0]
-
-        # Eq. (1): z ~ p(z), x_c = G(z), x_d ~ p(x_d | x_c) by a global threshold t ~ U[0, 1], y_d = R_d(x_d).
+    def draw_step_randomness(self, batch_size) -> StepRandomness:
+        """The random draws of one step on `batch_size` samples, in the order the run's stream has always had."""
         latent_vectors = self.random_generator.normal([batch_size, self.latent_dim])
         azimuth, elevation = self.view_sampler(batch_size, self.random_generator)
-        with tf.GradientTape() as generator_tape:
-            continuous_voxels = self.generator(latent_vectors, training=True)
         thresholds = self.random_generator.uniform([batch_size])
-        binary_voxels = binarize(tf.stop_gradient(continuous_voxels), thresholds)
+        augmentation = {}
+        if self.augmentation.policy:  # drawn last, so that runs without augmentation keep their stream
+            image_size = self.discriminator.input_shape[1]
+            augmentation = {call: self.augmentation.draw(batch_size, image_size, self.random_generator)
+                            for call in AUGMENTED_CALLS}
+        return StepRandomness(latent_vectors, azimuth, elevation, thresholds, augmentation)
+
+    def train_step(self, real_images):
+        """One 1:1:1 update on a batch of dataset images [B, S, S, C] in [0, 1]; returns the metrics."""
+        return self.train_step_with(real_images, self.draw_step_randomness(tf.shape(real_images)[0]))
+
+    def train_step_with(self, real_images, randomness: StepRandomness):
+        """train_step with its random draws given: a distributed step draws them once for the global batch and
+        gives each replica its rows (iggan_tf.training.distribution)."""
+        # Eq. (1): z ~ p(z), x_c = G(z), x_d ~ p(x_d | x_c) by a global threshold t ~ U[0, 1], y_d = R_d(x_d).
+        azimuth, elevation = randomness.azimuth, randomness.elevation
+        with tf.GradientTape() as generator_tape:
+            continuous_voxels = self.generator(randomness.latent_vectors, training=True)
+        binary_voxels = binarize(tf.stop_gradient(continuous_voxels), randomness.thresholds)
         opengl_images = tf.stop_gradient(self.opengl_render(binary_voxels, azimuth, elevation))
 
         if self.hyperparameters.discriminator_input == "rendernet":  # Table 2 ablation: D judges neural renders
@@ -130,9 +161,11 @@ class IGGAN(keras.Model):
             )
         else:
             generated_images = opengl_images
-        d_loss, d_r1, real_logits, opengl_logits = self.discriminator_step(real_images, generated_images)
-        r_l2, r_dom = self.renderer_step(continuous_voxels, binary_voxels, opengl_images, azimuth, elevation)
-        g_loss = self.generator_step(generator_tape, continuous_voxels, azimuth, elevation)
+        augmentation = randomness.augmentation
+        d_loss, d_r1, real_logits, opengl_logits = self.discriminator_step(real_images, generated_images, augmentation)
+        r_l2, r_dom = self.renderer_step(
+            continuous_voxels, binary_voxels, opengl_images, azimuth, elevation, augmentation)
+        g_loss = self.generator_step(generator_tape, continuous_voxels, azimuth, elevation, augmentation)
         if self.averaged_generator is not None:
             self.update_averaged_generator()
 
@@ -147,28 +180,29 @@ class IGGAN(keras.Model):
             self.d_r1_tracker.update_state(d_r1)
         return {metric.name: metric.result() for metric in self.metrics}
 
-    def judge(self, images, augmentation_parameters, training=False):
-        """D's logits for `images`, transformed first by the augmentation's drawn parameters when there is one."""
-        if self.augmentation.policy:
-            images = self.augmentation.apply(images, augmentation_parameters)
-        return self.discriminator(images, training=training)
-
-    def draw_augmentation(self, batch_size):
-        """Parameters of random transforms for a batch of D's inputs ({} without augmentation)."""
+    def augmented(self, images, parameters):
+        """`images` transformed by one call's drawn parameters (StepRandomness.augmentation), or as they are
+        without augmentation."""
         if not self.augmentation.policy:
-            return {}
-        return self.augmentation.draw(batch_size, self.discriminator.input_shape[1], self.random_generator)
+            return images
+        if parameters is None:
+            raise ValueError("augmentation parameters are missing: draw them with draw_step_randomness")
+        return self.augmentation.apply(images, parameters)
 
-    def discriminator_step(self, real_images, opengl_images):
+    def judge(self, images, parameters, training=False):
+        """D's logits for `images`, augmented first (see `augmented`)."""
+        return self.discriminator(self.augmented(images, parameters), training=training)
+
+    def discriminator_step(self, real_images, opengl_images, augmentation=None):
         """Eq. (2): D learns to tell dataset images from OpenGL renders. Returns (d_loss, the R1 penalty, real and
         OpenGL logits); with r1_weight > 0 the loss D descends adds gamma / 2 times R1.
 
         One call on both halves, so spectral normalization advances its power iteration once per step; the
         R and G steps call D with training=False, which uses the same W / sigma(W) without advancing it.
         """
-        images = tf.concat([real_images, opengl_images], axis=0)
-        if self.augmentation.policy:
-            images = self.augmentation.apply(images, self.draw_augmentation(tf.shape(images)[0]))
+        augmentation = augmentation or {}
+        images = tf.concat([self.augmented(real_images, augmentation.get("real")),
+                            self.augmented(opengl_images, augmentation.get("opengl"))], axis=0)
         r1_weight = self.hyperparameters.r1_weight
         with tf.GradientTape() as tape:
             with tf.GradientTape(watch_accessed_variables=False) as image_tape:
@@ -183,18 +217,18 @@ class IGGAN(keras.Model):
                 d_loss_with_penalty = d_loss + 0.5 * r1_weight * d_r1
             else:
                 d_r1, d_loss_with_penalty = tf.zeros([]), d_loss
+            replica_d_loss = losses.share_of_global_batch(d_loss_with_penalty)
         variables = self.discriminator.trainable_variables
-        gradients = tape.gradient(d_loss_with_penalty, variables)
-        self.discriminator_optimizer.apply_gradients(zip(gradients, variables))
+        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(replica_d_loss, variables), variables))
         return d_loss, d_r1, real_logits, opengl_logits
 
-    def renderer_step(self, continuous_voxels, binary_voxels, opengl_images, azimuth, elevation):
+    def renderer_step(self, continuous_voxels, binary_voxels, opengl_images, azimuth, elevation, augmentation=None):
         """Eq. (9): R imitates OpenGL on x_d (L2) and matches F = log D of y_d on x_c (DOM), D frozen.
 
         Returns (r_l2, r_dom). With a fixed renderer the losses are still measured but R is not updated.
         """
         # The same transform for both: DOM compares D's verdicts on the two renders of one shape.
-        augmentation_parameters = self.draw_augmentation(tf.shape(opengl_images)[0])
+        augmentation_parameters = (augmentation or {}).get("renderer")
         opengl_logits = self.judge(opengl_images, augmentation_parameters)
         with tf.GradientTape() as tape:
             binary_neural_images = self.rendernet([binary_voxels, azimuth, elevation], training=True)
@@ -202,13 +236,13 @@ class IGGAN(keras.Model):
             neural_logits = self.judge(continuous_neural_images, augmentation_parameters)
             r_l2 = losses.rendering_l2(opengl_images, binary_neural_images)
             r_dom = losses.discriminator_output_matching(opengl_logits, neural_logits)
-            render_loss = r_l2 + self.hyperparameters.dom_weight * r_dom
+            render_loss = losses.share_of_global_batch(r_l2 + self.hyperparameters.dom_weight * r_dom)
         if self.hyperparameters.train_renderer:
             variables = self.rendernet.trainable_variables
             self.renderer_optimizer.apply_gradients(zip(tape.gradient(render_loss, variables), variables))
         return r_l2, r_dom
 
-    def generator_step(self, generator_tape, continuous_voxels, azimuth, elevation):
+    def generator_step(self, generator_tape, continuous_voxels, azimuth, elevation, augmentation=None):
         """Eq. (7): G ascends log D(R(x_c)) with R and D frozen. Returns g_loss.
 
         The gradient is the paper's chain rule, dG(z)/dtheta^T times d log D(R(x_c))/dx_c, so G's forward
@@ -217,9 +251,9 @@ class IGGAN(keras.Model):
         with tf.GradientTape() as voxel_tape:
             voxel_tape.watch(continuous_voxels)
             neural_images = self.rendernet([continuous_voxels, azimuth, elevation], training=False)
-            augmentation_parameters = self.draw_augmentation(tf.shape(neural_images)[0])
-            g_loss = losses.generator_loss(self.judge(neural_images, augmentation_parameters))
-        voxel_gradients = voxel_tape.gradient(g_loss, continuous_voxels)
+            g_loss = losses.generator_loss(self.judge(neural_images, (augmentation or {}).get("generator")))
+            replica_g_loss = losses.share_of_global_batch(g_loss)
+        voxel_gradients = voxel_tape.gradient(replica_g_loss, continuous_voxels)
         variables = self.generator.trainable_variables
         gradients = generator_tape.gradient(continuous_voxels, variables, output_gradients=voxel_gradients)
         self.generator_optimizer.apply_gradients(zip(gradients, variables))

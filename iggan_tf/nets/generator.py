@@ -31,10 +31,12 @@ class GeneratorConfig:
             )
 
 
-def make_generator(config: GeneratorConfig = GeneratorConfig()) -> keras.Model:
+def make_generator(config: GeneratorConfig = GeneratorConfig(), synchronized_batch_norm: bool = False) -> keras.Model:
     """G: latent_vectors [B, latent_dim] -> continuous_voxels [B, N, N, N, 1] float32 in [0, 1].
 
     Dense projection to 4^3, then stride-2 transposed 3D convolutions with batch norm and ReLU; sigmoid out.
+    `synchronized_batch_norm`: in training, batch norm all-reduces its statistics over the replicas of a
+    tf.distribute strategy, so that they are the global batch's (the same weights; no effect in inference).
     """
     up_samplings = doublings(_START_RESOLUTION, config.voxel_size, "GeneratorConfig.voxel_size")
     channels = config.width * 2 ** (up_samplings - 1)
@@ -44,14 +46,14 @@ def make_generator(config: GeneratorConfig = GeneratorConfig()) -> keras.Model:
     # Biases are left out where batch norm follows: its offset replaces them.
     x = keras.layers.Dense(_START_RESOLUTION**3 * channels, use_bias=False, name="projection")(latent_vectors)
     x = keras.layers.Reshape((_START_RESOLUTION,) * 3 + (channels,), name="projection_grid")(x)
-    x = keras.layers.BatchNormalization(name="projection_norm")(x)
+    x = keras.layers.BatchNormalization(synchronized=synchronized_batch_norm, name="projection_norm")(x)
     x = keras.layers.ReLU(name="projection_relu")(x)
     for level in range(1, up_samplings):
         channels //= 2
         x = keras.layers.Conv3DTranspose(
             channels, 4, strides=2, padding="same", use_bias=False, name=f"up_{level}"
         )(x)
-        x = keras.layers.BatchNormalization(name=f"up_{level}_norm")(x)
+        x = keras.layers.BatchNormalization(synchronized=synchronized_batch_norm, name=f"up_{level}_norm")(x)
         x = keras.layers.ReLU(name=f"up_{level}_relu")(x)
     x = keras.layers.Conv3DTranspose(1, 4, strides=2, padding="same", name=f"up_{up_samplings}")(x)
     # float32 output even under a mixed-precision policy: thresholds and OpenGL need exact occupancies.

@@ -10,6 +10,7 @@ import math
 import pathlib
 
 from iggan_tf.render.backends import DEFAULT_RENDERER, LEGACY_RENDERER, check_choice
+from iggan_tf.training.distribution import check_mode
 
 # The transforms --augment may name: iggan_tf.gan.augmentation.POLICIES (which imports TensorFlow, and flags
 # are checked before TensorFlow loads; a test keeps the two equal).
@@ -32,6 +33,8 @@ RESUMABLE_CHANGES = frozenset(
         "report",
         "data_dir",
         "manual_dir",
+        # The same global batch trains the same way in every mode (iggan_tf.training.distribution.replicated).
+        "distribution",
     }
 )
 
@@ -54,6 +57,7 @@ class TrainingConfig:
     renderer_width: int = 8
     renderer_projection_channels: int = 128
     discriminator_width: int = 32
+    # The global batch: under --distribution it is split evenly over all replicas of all workers.
     batch_size: int = 16
     train_steps: int = 2000
     generator_learning_rate: float = 2e-4
@@ -85,6 +89,8 @@ class TrainingConfig:
     # Workers of the online-views renderer, a pool of its own beside the training step's (None: render_workers).
     online_render_workers: int | None = None
     mixed_precision: bool = False
+    # none, mirrored (the devices of one machine) or multi_worker (the machines TF_CONFIG lists).
+    distribution: str = "none"
     seed: int = 0
     checkpoint_every: int = 100
     keep_checkpoints: int = 3
@@ -130,6 +136,7 @@ class TrainingConfig:
         if not (0.0 <= self.generator_ema_decay < 1.0):
             raise ValueError(f"generator_ema_decay must lie in [0, 1), got {self.generator_ema_decay!r}")
         check_choice(self.renderer, self.shadows)
+        check_mode(self.distribution)
         if self.discriminator_input not in ("opengl", "rendernet"):
             raise ValueError(f"discriminator_input must be opengl or rendernet, got {self.discriminator_input!r}")
         if not (math.isfinite(self.dom_weight) and self.dom_weight >= 0):
