@@ -126,13 +126,15 @@ def run_json(arguments, timeout=900, **kwargs) -> dict:
 @pytest.mark.slow  # about 35 s of CPU each (a minute on the loaded 2-core machine): two models traced
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_a_mirrored_step_on_two_devices_updates_as_one_device_does_on_the_same_global_batch(optimizer):
-    """Tolerance: each network's updates agree to 1e-5 of its largest update (measured: 3e-8; float sums in
-    another order). SGD's updates are the gradients times the learning rate, so a replica's loss share that was
-    wrong (e.g. not divided by the replicas) would show as a factor; Adam's first update is the one IGGAN makes."""
+    """Tolerance: each network's updates agree to 1e-5 of its largest update plus 1e-8, the float32 spacing of
+    weights near 0.1, which bounds how exactly an update is stored (measured: 3e-8 of the largest update with SGD,
+    1e-9 absolute with Adam; float sums in another order). SGD's updates are the gradients times the learning
+    rate, so a replica's loss share that was wrong (e.g. not divided by the replicas) would show as a factor;
+    Adam's first update is the one IGGAN makes."""
     outcome = run_json(["first-step", optimizer])
     assert outcome["replicas"] == 2 and outcome["replicas_agree"]
     for network, (difference, largest) in outcome["updates"].items():
-        assert largest > 0 and difference <= 1e-5 * largest, (network, difference, largest)
+        assert largest > 0 and difference <= 1e-5 * largest + 1e-8, (network, difference, largest)
     for name, value in outcome["single_logs"].items():
         assert outcome["mirrored_logs"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
 
