@@ -72,7 +72,7 @@ class IGGAN(keras.Model):
         self.opengl_render = opengl_render
         self.view_sampler = view_sampler
         self.hyperparameters = hyperparameters
-        self.augmentation = DifferentiableAugmentation(tuple(hyperparameters.augment.split(",")))
+        self.augmentation = DifferentiableAugmentation(hyperparameters.augment)
         self.latent_dim = generator.input_shape[-1]
         self.averaged_generator = _copy_of(generator) if hyperparameters.generator_ema_decay else None
         # A tf.random.Generator (not a Keras SeedGenerator) because tf.train.Checkpoint saves its state.
