@@ -17,8 +17,9 @@ setuptools.setup(
     python_requires=">=3.10",
     packages=setuptools.find_packages(include=["iggan_tf", "iggan_tf.*"]),
     # pretrained/**: the trained generators that ship (SavedModel files: saved_model.pb, variables/*).
+    # *.js, *.css, LICENSE*: the report's page assets and the vendored <model-viewer> with its licences.
     package_data={"iggan_tf": ["**/*.json", "**/*.bib", "**/*.md", "**/*.txt", "**/*.weights.h5", "**/dummy_data/**",
-                               "pretrained/**"]},
+                               "pretrained/**", "**/*.js", "**/*.css", "**/LICENSE*"]},
     install_requires=[
         "keras==3.15.*",
         # pyrender 0.1.45 pins PyOpenGL 3.1.0, which works with EGL (the default headless backend).
@@ -38,7 +39,8 @@ setuptools.setup(
     extras_require={
         "cpu": ["tensorflow-cpu==2.21.*"],
         "gpu": ["tensorflow[and-cuda]==2.21.*"],
-        "dev": ["pytest>=8", "pytest-timeout>=2.2", "dill"],  # tfds.testing needs dill
+        # tfds.testing needs dill; playwright drives the system's Chromium in tests/test_report.py.
+        "dev": ["pytest>=8", "pytest-timeout>=2.2", "dill", "playwright==1.65.*"],
     },
     entry_points={
         "console_scripts": [
@@ -47,6 +49,7 @@ setuptools.setup(
             "iggan-sample=iggan_tf.serving.sample_main:run",
             "iggan-eval=iggan_tf.evaluation.main:run",
             "iggan-reproduce=iggan_tf.reproduction.main:run",
+            "iggan-report=iggan_tf.report.main:run",
         ]
     },
 )

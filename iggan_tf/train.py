@@ -34,7 +34,7 @@ _HELP = {
     "renderer_width": "Channels of RenderNet's first 3D convolution.",
     "renderer_projection_channels": "Channels after RenderNet's projection unit.",
     "discriminator_width": "Channels of the discriminator's first convolution (paper: 64).",
-    "batch_size": "Images per step.",
+    "batch_size": "Images per step: the global batch, split evenly over the replicas of --distribution.",
     "train_steps": "Total steps (IG-GAN: 1:1:1, D, R and G each updated once per step; baselines: D and G once).",
     "generator_learning_rate": "Adam learning rate of G (paper: 2e-4).",
     "discriminator_learning_rate": "Adam learning rate of D (paper: 2e-4).",
@@ -63,6 +63,9 @@ _HELP = {
     "online_render_workers": "With --online_views: worker processes of the input's own OpenGL pool (default: "
                              "--render_workers), which renders while the training step renders.",
     "mixed_precision": "bfloat16 mixed precision for the networks (losses stay float32).",
+    "distribution": "none (one device), mirrored (tf.distribute.MirroredStrategy over this machine's GPUs) or "
+                    "multi_worker (MultiWorkerMirroredStrategy over the workers TF_CONFIG lists; run the same command "
+                    "on every worker). A workdir resumes in any mode with the same --batch_size.",
     "seed": "Seed of latent vectors, thresholds, views and data order.",
     "checkpoint_every": "Steps between checkpoints (at most this many steps are lost on a crash).",
     "keep_checkpoints": "Checkpoints kept.",
@@ -71,6 +74,7 @@ _HELP = {
     "eval_every": "Steps between in-training evaluations (0: none).",
     "eval_samples": "Generated shapes per in-training evaluation.",
     "export": "Export the generator as a SavedModel into <workdir>/export/generator at the end.",
+    "report": "Write a static HTML report of the run into <workdir>/report at the end (as iggan-report does).",
 }
 
 

@@ -1,5 +1,6 @@
 # Sourced by the README's commands: makes this checkout runnable on a fresh Debian 12 machine.
-# Installs the headless GL libraries when missing, creates .venv and installs the package into it.
+# Installs the headless GL libraries (and for the tests Chromium) when missing, creates .venv and installs the
+# package into it.
 # Rerunning is cheap: the pip step is skipped while setup.py is unchanged.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,6 +14,9 @@ ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1 ' || missing+=(libegl1)
 ldconfig -p 2>/dev/null | grep -q 'libGL.so.1 ' || missing+=(libgl1)
 compgen -G "/usr/lib/*/dri/swrast_dri.so" >/dev/null || missing+=(libgl1-mesa-dri)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+# The test command (scripts/test.sh sets IGGAN_BOOTSTRAP_BROWSER=1) also needs Chromium: tests/test_report.py
+# opens reports in it, WebGL through its bundled SwiftShader.
+if [ "${IGGAN_BOOTSTRAP_BROWSER:-0}" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing system packages: ${missing[*]}"
   as_root apt-get update -qq

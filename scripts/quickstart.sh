@@ -7,7 +7,9 @@ WORKDIR="${WORKDIR:-runs/quickstart}"
 python -m iggan_tf.train --flagfile=flags/quickstart.flags --workdir="$WORKDIR" "$@"
 cat <<DONE
 
-Quickstart finished. In $WORKDIR:
+Quickstart finished. The report (samples, turntables, a 3D viewer, curves; opens offline):
+  $WORKDIR/report/index.html
+In $WORKDIR:
   samples/step_*.png          rows: dataset images, OpenGL renders of generated shapes, neural renders
   samples/step_*/sample_*.obj generated shapes as meshes (also .glb)
   export/generator/<version>/ the generator as a TF Serving SavedModel

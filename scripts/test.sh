@@ -4,6 +4,7 @@
 # It also installs the optional Blender renderer's environment (scripts/blender_env.sh). If that fails, the
 # tests still run (the Blender ones skip with the reason) and the command then exits non-zero, so that CI
 # never passes without having run them; IGGAN_SKIP_BLENDER=1 skips the install on purpose.
+export IGGAN_BOOTSTRAP_BROWSER=1  # tests/test_report.py opens reports in Chromium
 source "$(dirname "$0")/bootstrap.sh"
 blender_failed=0
 if [ "${IGGAN_SKIP_BLENDER:-0}" != 1 ]; then

@@ -388,9 +388,9 @@ def test_discriminator_judges_the_images_the_ablation_names(discriminator_input,
     seen = {}
     discriminator_step = gan.discriminator_step
 
-    def recording_step(real, generated):
+    def recording_step(real, generated, augmentation):
         seen["generated"] = generated
-        return discriminator_step(real, generated)
+        return discriminator_step(real, generated, augmentation)
 
     monkeypatch.setattr(gan, "discriminator_step", recording_step)
     rendered = {}

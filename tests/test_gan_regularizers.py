@@ -66,7 +66,7 @@ def test_cutout_clears_one_square_of_half_the_side():
 
 
 def test_augmentation_is_differentiable_and_one_draw_applies_alike_to_two_batches():
-    transforms = augmentation.DifferentiableAugmentation(("translation", "cutout", "color"))
+    transforms = augmentation.DifferentiableAugmentation("translation,cutout,color")
     parameters = transforms.draw(3, 16, tf.random.Generator.from_seed(0))
     images = tf.random.uniform([3, 16, 16, 1], seed=2)
     with tf.GradientTape() as tape:

@@ -161,7 +161,8 @@ def test_flagfile_renderer_and_shadows_parse(tmp_path):
     "arguments, flag",
     [(["--batch_size=0"], "batch_size"), (["--generator_learning_rate=-1"], "generator_learning_rate"),
      (["--discriminator_input=photos"], "discriminator_input"), (["--dataset=tubs"], "dataset"),
-     (["--renderer=povray"], "--renderer=povray: value should be one of <pyrender")],
+     (["--renderer=povray"], "--renderer=povray: value should be one of <pyrender"),
+     (["--distribution=parameter_server"], "tf.py_function, which runs only in the Python process that traced it")],
 )
 def test_invalid_flags_fail_before_training_naming_the_flag(tmp_path, arguments, flag):
     result = subprocess.run(train_command(tmp_path / "run", *arguments), capture_output=True, text=True,
@@ -216,6 +217,8 @@ def run_flagfile_for_one_step(flagfile, workdir, data_dir):
     assert latest_checkpoint_step(workdir) == 1
     # The workdir records the command line, which iggan-eval copies into eval.json.
     assert (workdir / "command.txt").read_text().startswith(f"iggan-train --workdir={workdir} --flagfile={flagfile}")
+    # The run ends with its report (tests/test_report.py opens reports in a browser).
+    assert f"--flagfile={flagfile}" in (workdir / "report" / "index.html").read_text()
 
 
 # The default suite runs one flagfile, for the loop's online-views path, which no other default test trains
@@ -318,7 +321,8 @@ def logged_scalars(workdir) -> dict:
     for path in sorted((pathlib.Path(workdir) / "tensorboard").glob("events.out.tfevents.*")):
         for event in tf.compat.v1.train.summary_iterator(str(path)):
             for value in event.summary.value:
-                scalars[(value.tag, event.step)] = float(tf.make_ndarray(value.tensor))
+                if not value.tensor.tensor_shape.dim:  # not an image summary
+                    scalars[(value.tag, event.step)] = float(tf.make_ndarray(value.tensor))
     return scalars
 
 

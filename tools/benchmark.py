@@ -11,7 +11,10 @@ for `iggan-eval`'s library to score N generated 32^3 shapes against synthetic_sh
 (seconds to build a synthetic_shapes config from nothing into a fresh data dir); memory
 (peak RSS of a few `iggan-train` steps on flags/paper_chair_lvp.flags' dataset, chairs LVP 128^2, with CPU-size
 networks: the trainer and its render workers; the dataset is prepared first if missing, timed apart); methods
-(seconds per train step of every --method at its CPU flagfile of --methods_class, and the hours of such a run).
+(seconds per train step of every --method at its CPU flagfile of --methods_class, and the hours of such a run);
+distributed (steps/s and images/s of `iggan-train` at the quickstart config with --distribution=none and
+multi_worker over 1 and 2 local worker processes at the same global batch; on a 2-core machine the workers share
+the cores).
 Measurements live in iggan_tf.benchmarks.
 """
 
@@ -19,13 +22,15 @@ import json
 
 from absl import app, flags
 
-from iggan_tf.benchmarks import benchmark_shapes, dataset_build, evaluation_throughput, render_throughput
-from iggan_tf.benchmarks import method_steps, savedmodel_throughput, train_step, training_memory
+from iggan_tf.benchmarks import benchmark_shapes, dataset_build, distributed_training, evaluation_throughput
+from iggan_tf.benchmarks import method_steps, render_throughput
+from iggan_tf.benchmarks import savedmodel_throughput, train_step, training_memory
 from iggan_tf.render import backends
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("sections", ["render"],
-                  "Sections to run, comma-separated: render, train, savedmodel, eval, dataset, memory, methods.")
+                  "Sections to run, comma-separated: render, train, savedmodel, eval, dataset, memory, methods, "
+                  "distributed.")
 flags.DEFINE_integer("voxel_size", 64, "render, savedmodel: side N of the voxel grids.")
 flags.DEFINE_integer("image_size", 128, "render: side S of the rendered images.")
 flags.DEFINE_integer("batch_size", 64, "render: views per call of the renderer.")
@@ -56,6 +61,9 @@ flags.DEFINE_string("memory_data_dir", None, "memory: tfds data dir (the dataset
 flags.DEFINE_integer("memory_steps", 3, "memory: IG-GAN steps of the measured run.")
 flags.DEFINE_list("methods", list(method_steps.METHOD_NAMES), "methods: the --method values whose steps are timed.")
 flags.DEFINE_enum("methods_class", "tub", ("tub", "couch", "chair"), "methods: the class of the CPU flagfiles.")
+flags.DEFINE_string("distributed_data_dir", None, "distributed: tfds data dir (the dataset is prepared there if missing).")
+flags.DEFINE_list("distributed_workers", ["1", "2"], "distributed: local worker counts of --distribution=multi_worker.")
+flags.DEFINE_integer("distributed_steps", 10, "distributed: timed IG-GAN steps per run (after two warm-up steps).")
 
 
 def _render_section() -> dict:
@@ -112,9 +120,16 @@ def _methods_section() -> dict:
         class_name=FLAGS.methods_class, methods=tuple(FLAGS.methods), steps=FLAGS.train_steps, seed=FLAGS.seed))
 
 
+def _distributed_section() -> dict:
+    return distributed_training.measure(distributed_training.DistributedBenchmark(
+        data_dir=FLAGS.distributed_data_dir, workers=tuple(int(count) for count in FLAGS.distributed_workers),
+        steps=FLAGS.distributed_steps,
+    ))
+
+
 SECTIONS = {"render": _render_section, "train": _train_section, "savedmodel": _savedmodel_section,
             "eval": _eval_section, "dataset": _dataset_section, "memory": _memory_section,
-            "methods": _methods_section}
+            "methods": _methods_section, "distributed": _distributed_section}
 
 
 def main(argv):

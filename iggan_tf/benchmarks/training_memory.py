@@ -37,7 +37,7 @@ class MemoryBenchmark:
     steps: int = 3
 
 
-def _prepare(dataset: str, data_dir: str | None) -> float:
+def prepare_dataset(dataset: str, data_dir: str | None) -> float:
     """Seconds to prepare `dataset` (about 0 when it is already there), in a process of its own."""
     script = ("import sys, iggan_tf.datasets, tensorflow_datasets as tfds; "
               "tfds.builder(sys.argv[1], data_dir=sys.argv[2] or None).download_and_prepare()")
@@ -73,7 +73,7 @@ def _memory_kib(pid: int) -> dict:
 def measure(settings: MemoryBenchmark) -> dict:
     config = config_from_flagfile(settings.flagfile)
     dataset = settings.dataset or config.dataset
-    prepare_seconds = _prepare(dataset, settings.data_dir)
+    prepare_seconds = prepare_dataset(dataset, settings.data_dir)
     with tempfile.TemporaryDirectory(prefix="iggan-memory-") as workdir:
         command = [
             sys.executable, "-m", "iggan_tf.train", f"--flagfile={settings.flagfile}", f"--workdir={workdir}/run",

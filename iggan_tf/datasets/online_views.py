@@ -70,6 +70,7 @@ def unlimited_views(
     seed: int = 0,
     epochs: int | None = None,
     first_batch: int = 0,
+    input_context: tf.distribute.InputContext | None = None,
 ) -> tf.data.Dataset:
     """Batches {"image": float32 [B, S, S, 1], "azimuth", "elevation": float32 [B], "object_index": int64 [B]}.
 
@@ -78,6 +79,8 @@ def unlimited_views(
     tf.py_function bridge, of the renderer that drew the stored dataset these objects come from). `epochs=None` repeats forever. A batch may span two epochs; the stream's last
     incomplete batch is dropped so that every batch has the static size B. The stream starts at batch
     `first_batch` (a resumed run's step) and is then the same as the stream from 0 without its first batches.
+    With an `input_context` (tf.distribute), B is the global batch and the batches are one replica's of one input
+    pipeline (stream_order.positions_of_pipeline): each pipeline renders only its own views.
     """
     packed = np.asarray(packed_voxels)
     if packed.dtype != np.uint8 or packed.ndim != 2 or packed.shape[0] == 0:
@@ -110,9 +113,9 @@ def unlimited_views(
 
     stop = None if epochs is None else epochs * object_count
     return (
-        stream_order.positions(object_count, seed, first_batch * batch_size, stop)
+        stream_order.positions_of_pipeline(object_count, seed, batch_size, first_batch, stop, input_context)
         .map(draw_view)
-        .batch(batch_size, drop_remainder=True)
+        .batch(stream_order.replica_batch_size(batch_size, input_context), drop_remainder=True)
         .map(render_batch)
         .prefetch(1)
     )

@@ -31,3 +31,25 @@ def positions(count: int, seed: int, first_position: int = 0, stop_position: int
     return tf.data.Dataset.range(first_position, stop).map(
         lambda position: {"position": position, **example_at(position, count, seed)}
     )
+
+
+def positions_of_pipeline(count: int, seed: int, batch_size: int, first_batch: int = 0,
+                          stop_position: int | None = None, input_context=None) -> tf.data.Dataset:
+    """positions() from batch `first_batch` on, as one input pipeline of a tf.distribute run reads them: batch k is
+    positions [k * batch_size, (k + 1) * batch_size) (batch_size the global batch), cut into as many equal runs of
+    consecutive positions as `input_context` (a tf.distribute.InputContext) has pipelines, and pipeline i keeps
+    run i. The pipelines together read every batch of the single-device stream, and no pipeline reads, decodes or
+    renders another's examples. Without an input context, or with one pipeline, this is the whole stream."""
+    stream = positions(count, seed, first_batch * batch_size, stop_position)
+    pipelines = 1 if input_context is None else input_context.num_input_pipelines
+    if pipelines == 1:
+        return stream
+    if batch_size % pipelines:
+        raise ValueError(f"batch_size {batch_size} must split evenly over {pipelines} input pipelines")
+    run, pipeline = batch_size // pipelines, input_context.input_pipeline_id
+    return stream.filter(lambda element: element["position"] % batch_size // run == pipeline)
+
+
+def replica_batch_size(batch_size: int, input_context=None) -> int:
+    """The batch one replica takes of the global `batch_size` (all of it without an input context)."""
+    return batch_size if input_context is None else input_context.get_per_replica_batch_size(batch_size)

@@ -2,7 +2,7 @@
 floor, untrained), one line per score, each value with the sample counts it was computed from."""
 
 # (score key, field, label): the order of the table's lines. Arrows say which way is better.
-_LINES = (
+SCORE_LINES = (
     ("fid", "value", "FID ↓"),
     ("kid", "value", "KID ↓"),
     ("in_class_rate", "value", "in-class rate ↑"),
@@ -28,9 +28,21 @@ def _cell(score: dict, field: str) -> str:
     return f"{text} (N={count})"
 
 
+def score_table(record: dict) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """(column titles, [(score label, cells)]) of an evaluation record: one column per row of candidates, one
+    line per score any row has ("–" where a row lacks it). The Markdown file and the HTML report show this."""
+    rows = record["rows"]
+    lines = []
+    for key, field, label in SCORE_LINES:
+        if any(key in row["scores"] for row in rows.values()):
+            lines.append((label, [_cell(row["scores"][key], field) if key in row["scores"] else "–"
+                                  for row in rows.values()]))
+    return [_COLUMN_TITLES.get(row, row) for row in rows], lines
+
+
 def markdown_report(record: dict) -> str:
     """The Markdown text: a header naming dataset, model and feature network, the table, then the notes."""
-    rows = record["rows"]
+    columns, table = score_table(record)
     lines = [
         f"# Evaluation of {record['model']}",
         "",
@@ -42,13 +54,9 @@ def markdown_report(record: dict) -> str:
         f"{record['renderer']['name']} {'with' if record['renderer']['shadows'] else 'without'} shadows",
         "- (N=a vs b): a candidate shapes or renders of the row against b held-out ones",
         "",
-        "| score | " + " | ".join(_COLUMN_TITLES.get(row, row) for row in rows) + " |",
-        "|---|" + "---|" * len(rows),
+        "| score | " + " | ".join(columns) + " |",
+        "|---|" + "---|" * len(columns),
     ]
-    for key, field, label in _LINES:
-        if not any(key in row["scores"] for row in rows.values()):
-            continue
-        cells = [_cell(row["scores"][key], field) if key in row["scores"] else "–" for row in rows.values()]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += [f"| {label} | " + " | ".join(cells) + " |" for label, cells in table]
     lines += ["", *(f"- {note}" for note in record["notes"]), ""]
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """What every GAN of this project shares, IG-GAN and the baselines alike: a generator G, the spectrally normalized
 discriminator D and its update (with the optional R1 penalty and augmentation), G's weight average, the
-checkpointed random stream, and the parts a checkpoint holds. Subclasses add how generated images are made and
-how G learns from D's verdict on them (their train_step).
+checkpointed random stream, and the parts a checkpoint holds. Subclasses add what a step draws, how generated
+images are made and how G learns from D's verdict on them (their draw_step_randomness and train_step_with).
 """
 
 import keras
@@ -26,6 +26,8 @@ class AdversarialModel(keras.Model):
 
     # The losses the progress bar shows.
     LOSS_NAMES = ("d_loss", "g_loss")
+    # The D calls whose images --augment transforms, each with its own draw, in the order they are drawn.
+    AUGMENTED_CALLS: tuple = ()
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, hyperparameters: Hyperparameters,
                  seed: int | None, generated_name: str, **kwargs):
@@ -38,7 +40,8 @@ class AdversarialModel(keras.Model):
         self.generator = generator
         self.discriminator = discriminator
         self.hyperparameters = hyperparameters
-        self.augmentation = DifferentiableAugmentation(tuple(hyperparameters.augment.split(",")))
+        self.generated_name = generated_name
+        self.augmentation = DifferentiableAugmentation(hyperparameters.augment)
         self.latent_dim = generator.input_shape[-1]
         self.averaged_generator = _copy_of(generator) if hyperparameters.generator_ema_decay else None
         # A tf.random.Generator (not a Keras SeedGenerator) because tf.train.Checkpoint saves its state.
@@ -102,28 +105,55 @@ class AdversarialModel(keras.Model):
         if self.hyperparameters.r1_weight:
             self.d_r1_tracker.update_state(d_r1)
 
-    def judge(self, images, augmentation_parameters, training=False):
-        """D's logits for `images`, transformed first by the augmentation's drawn parameters when there is one."""
-        if self.augmentation.policy:
-            images = self.augmentation.apply(images, augmentation_parameters)
-        return self.discriminator(images, training=training)
+    def draw_step_randomness(self, batch_size):
+        """The random draws of one step on `batch_size` samples, from the run's stream (a NamedTuple of tensors
+        with one row per sample, whose `augmentation` field is draw_augmentation's)."""
+        raise NotImplementedError
 
-    def draw_augmentation(self, batch_size):
-        """Parameters of random transforms for a batch of D's inputs ({} without augmentation)."""
+    def train_step_with(self, real_images, randomness):
+        """One update on a batch of dataset images [B, S, S, C] in [0, 1] with its random draws given; returns the
+        metrics. A distributed step draws them once for the global batch and gives each replica its rows
+        (iggan_tf.training.distribution)."""
+        raise NotImplementedError
+
+    def train_step(self, real_images):
+        """One update on a batch of dataset images [B, S, S, C] in [0, 1]; returns the metrics."""
+        return self.train_step_with(real_images, self.draw_step_randomness(tf.shape(real_images)[0]))
+
+    def draw_augmentation(self, batch_size) -> dict:
+        """With --augment, the transforms of each D call's images, {call: {parameter: [B, ...]}} for the calls of
+        AUGMENTED_CALLS in their order; {} without. Drawn last in a step, so that runs without augmentation keep
+        their stream."""
         if not self.augmentation.policy:
             return {}
-        return self.augmentation.draw(batch_size, self.discriminator.input_shape[1], self.random_generator)
+        image_size = self.discriminator.input_shape[1]
+        return {call: self.augmentation.draw(batch_size, image_size, self.random_generator)
+                for call in self.AUGMENTED_CALLS}
 
-    def discriminator_step(self, real_images, generated_images):
+    def augmented(self, images, parameters):
+        """`images` transformed by one call's drawn parameters (see draw_augmentation), or as they are without
+        augmentation."""
+        if not self.augmentation.policy:
+            return images
+        if parameters is None:
+            raise ValueError("augmentation parameters are missing: draw them with draw_step_randomness")
+        return self.augmentation.apply(images, parameters)
+
+    def judge(self, images, parameters, training=False):
+        """D's logits for `images`, augmented first (see `augmented`)."""
+        return self.discriminator(self.augmented(images, parameters), training=training)
+
+    def discriminator_step(self, real_images, generated_images, augmentation=None):
         """Eq. (2): D learns to tell dataset images from generated ones. Returns (d_loss, the R1 penalty, real and
-        generated logits); with r1_weight > 0 the loss D descends adds gamma / 2 times R1.
+        generated logits); with r1_weight > 0 the loss D descends adds gamma / 2 times R1. `augmentation` is the
+        step's draw_augmentation: "real" transforms the dataset images, the generated name (see __init__) the others.
 
         One call on both halves, so spectral normalization advances its power iteration once per step; the
         other calls of D use training=False, which uses the same W / sigma(W) without advancing it.
         """
-        images = tf.concat([real_images, generated_images], axis=0)
-        if self.augmentation.policy:
-            images = self.augmentation.apply(images, self.draw_augmentation(tf.shape(images)[0]))
+        augmentation = augmentation or {}
+        images = tf.concat([self.augmented(real_images, augmentation.get("real")),
+                            self.augmented(generated_images, augmentation.get(self.generated_name))], axis=0)
         r1_weight = self.hyperparameters.r1_weight
         with tf.GradientTape() as tape:
             with tf.GradientTape(watch_accessed_variables=False) as image_tape:
@@ -138,14 +168,15 @@ class AdversarialModel(keras.Model):
                 d_loss_with_penalty = d_loss + 0.5 * r1_weight * d_r1
             else:
                 d_r1, d_loss_with_penalty = tf.zeros([]), d_loss
+            replica_d_loss = losses.share_of_global_batch(d_loss_with_penalty)
         variables = self.discriminator.trainable_variables
-        gradients = tape.gradient(d_loss_with_penalty, variables)
-        self.discriminator_optimizer.apply_gradients(zip(gradients, variables))
+        self.discriminator_optimizer.apply_gradients(zip(tape.gradient(replica_d_loss, variables), variables))
         return d_loss, d_r1, real_logits, generated_logits
 
     def apply_generator_gradient(self, generator_tape, generator_outputs, output_gradients) -> None:
-        """G's update by the chain rule, dG(z)/dtheta^T times the loss gradient at G's outputs: G's forward pass
-        from the start of the step (recorded on `generator_tape`) is reused rather than recomputed."""
+        """G's update by the chain rule, dG(z)/dtheta^T times the gradient at G's outputs of the replica's share of
+        the loss (losses.share_of_global_batch): G's forward pass from the start of the step (recorded on
+        `generator_tape`) is reused rather than recomputed."""
         variables = self.generator.trainable_variables
         gradients = generator_tape.gradient(generator_outputs, variables, output_gradients=output_gradients)
         self.generator_optimizer.apply_gradients(zip(gradients, variables))

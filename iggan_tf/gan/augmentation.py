@@ -30,8 +30,9 @@ class DifferentiableAugmentation:
     them to one or several batches (the renderer's DOM loss compares D on an OpenGL render and on the neural
     render of the same shape, so both get the same transform)."""
 
-    def __init__(self, policy: tuple[str, ...]):
-        self.policy = parse_policy(",".join(policy))
+    def __init__(self, policy: str):
+        """`policy`: the --augment text, e.g. "translation,cutout" ("" for none)."""
+        self.policy = parse_policy(policy)
 
     def draw(self, batch_size, image_size: int, random_generator: tf.random.Generator) -> dict:
         parameters = {}

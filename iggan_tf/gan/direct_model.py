@@ -6,12 +6,24 @@ dataset's camera distribution (iggan_tf.methods.visual_hull, .absorption_only), 
 whose G makes the images itself.
 """
 
+from typing import NamedTuple
+
 import keras
 import tensorflow as tf
 
 from iggan_tf.gan import losses
 from iggan_tf.gan.adversarial_model import AdversarialModel
 from iggan_tf.gan.hyperparameters import Hyperparameters
+
+
+class DirectStepRandomness(NamedTuple):
+    """What one baseline step draws from the run's random stream, one row per generated sample."""
+
+    latent_vectors: tf.Tensor  # [B, Z]
+    # (azimuth [B], elevation [B]) in degrees with an image model; () for the 2D baseline, which has no views.
+    views: tuple
+    # With --augment: the transforms of each D call's images, {call: {parameter: [B, ...]}}; {} without.
+    augmentation: dict
 
 
 class DirectGAN(AdversarialModel):
@@ -29,6 +41,9 @@ class DirectGAN(AdversarialModel):
       seed: seeds latent vectors and views (None: non-deterministic); checkpointed with the model.
     """
 
+    # D's step on dataset images and on generated ones, the generator's step.
+    AUGMENTED_CALLS = ("real", "generated", "generator")
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, image_model=None, view_sampler=None,
                  hyperparameters: Hyperparameters = Hyperparameters(), seed: int | None = None, **kwargs):
         if (image_model is None) != (view_sampler is None):
@@ -41,18 +56,22 @@ class DirectGAN(AdversarialModel):
         self.view_sampler = view_sampler
         _check_image_shapes(generator, discriminator, image_model)
 
-    def train_step(self, real_images):
-        """One D update and one G update on a batch of dataset images [B, S, S, C] in [0, 1]; returns the metrics."""
-        batch_size = tf.shape(real_images)[0]
+    def draw_step_randomness(self, batch_size) -> DirectStepRandomness:
+        """The random draws of one step on `batch_size` samples: z, the views (3D baselines), augmentation last."""
         latent_vectors = self.random_generator.normal([batch_size, self.latent_dim])
-        views = self.view_sampler(batch_size, self.random_generator) if self.view_sampler else (None, None)
+        views = tuple(self.view_sampler(batch_size, self.random_generator)) if self.view_sampler else ()
+        return DirectStepRandomness(latent_vectors, views, self.draw_augmentation(batch_size))
+
+    def train_step_with(self, real_images, randomness: DirectStepRandomness):
+        """One D update and one G update (see AdversarialModel.train_step_with)."""
+        views, augmentation = randomness.views, randomness.augmentation
         with tf.GradientTape() as generator_tape:
-            generated = self.generator(latent_vectors, training=True)
+            generated = self.generator(randomness.latent_vectors, training=True)
         generated_images = self.trained_images(generated, *views)
 
         d_loss, d_r1, real_logits, generated_logits = self.discriminator_step(
-            real_images, tf.stop_gradient(generated_images))
-        g_loss = self.generator_step(generator_tape, generated, views)
+            real_images, tf.stop_gradient(generated_images), augmentation)
+        g_loss = self.generator_step(generator_tape, generated, views, augmentation)
         self.update_averaged_generator()
 
         self.update_discriminator_metrics(d_loss, d_r1, real_logits, generated_logits)
@@ -63,13 +82,14 @@ class DirectGAN(AdversarialModel):
         """The images D judges of G's output: the image model's from the given views, or G's own images."""
         return generated if self.image_model is None else self.image_model(generated, azimuth, elevation)
 
-    def generator_step(self, generator_tape, generated, views):
+    def generator_step(self, generator_tape, generated, views, augmentation=None):
         """G ascends log D(image(G(z))) with D frozen (the non-saturating loss, as IG-GAN's eq. 7). Returns g_loss."""
         with tf.GradientTape() as output_tape:
             output_tape.watch(generated)
             images = self.trained_images(generated, *views)
-            g_loss = losses.generator_loss(self.judge(images, self.draw_augmentation(tf.shape(images)[0])))
-        self.apply_generator_gradient(generator_tape, generated, output_tape.gradient(g_loss, generated))
+            g_loss = losses.generator_loss(self.judge(images, (augmentation or {}).get("generator")))
+            replica_g_loss = losses.share_of_global_batch(g_loss)
+        self.apply_generator_gradient(generator_tape, generated, output_tape.gradient(replica_g_loss, generated))
         return g_loss
 
 

@@ -1,6 +1,8 @@
 """The losses of IG-GAN's three networks, written from discriminator logits (D(y) = sigmoid(logit)).
 
 All return float32 scalars averaged over the batch, so that mixed-precision networks still train on exact losses.
+Under a tf.distribute strategy the batch is one replica's; `share_of_global_batch` turns such a loss into the
+replica's share of the mean over the global batch.
 """
 
 import tensorflow as tf
@@ -56,6 +58,18 @@ def r1_penalty(real_logit_gradients):
     the gradients [B, S, S, C] of the logits with respect to the images D saw. Zero-centred, so it only keeps D
     smooth around the data; the caller weighs it by gamma / 2."""
     return tf.reduce_mean(tf.reduce_sum(tf.square(_float32(real_logit_gradients)), axis=[1, 2, 3]))
+
+
+def share_of_global_batch(loss):
+    """A replica's `loss`, averaged over its own part of the global batch, divided by the replicas in sync: the
+    optimizers all-reduce the replicas' gradients as a SUM, which is then the gradient of the mean over the global
+    batch (tf.nn.compute_average_loss's scaling, for the equal parts a distributed step gives every replica).
+
+    With one replica `loss` comes back as it is, no operation added, so a single-device step is unchanged bit for bit.
+    """
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context is not None else 1
+    return loss if replicas == 1 else loss / replicas
 
 
 def accuracy_on_real(real_logits):

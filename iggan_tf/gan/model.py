@@ -6,6 +6,8 @@ the discriminator's gradient back to the generator. What IG-GAN shares with the 
 weight average, the checkpointed parts) is iggan_tf.gan.adversarial_model.
 """
 
+from typing import NamedTuple
+
 import keras
 import tensorflow as tf
 
@@ -13,6 +15,17 @@ from iggan_tf.gan import losses
 from iggan_tf.gan.adversarial_model import AdversarialModel
 from iggan_tf.gan.hyperparameters import Hyperparameters
 from iggan_tf.geometry.binarization import binarize
+
+
+class StepRandomness(NamedTuple):
+    """What one step draws from the run's random stream, one row per generated sample: z, the view, the threshold t."""
+
+    latent_vectors: tf.Tensor  # [B, Z]
+    azimuth: tf.Tensor  # [B] degrees
+    elevation: tf.Tensor  # [B] degrees
+    thresholds: tf.Tensor  # [B] in [0, 1]
+    # With --augment: the transforms of each D call's images, {call: {parameter: [B, ...]}}; {} without.
+    augmentation: dict
 
 
 class IGGAN(AdversarialModel):
@@ -32,6 +45,9 @@ class IGGAN(AdversarialModel):
     """
 
     LOSS_NAMES = ("d_loss", "r_l2", "r_dom", "g_loss")
+    # D's step on dataset images and on renders, the renderer's DOM (one draw for the OpenGL and the neural render
+    # of a shape), the generator's step.
+    AUGMENTED_CALLS = ("real", "opengl", "renderer", "generator")
 
     def __init__(
         self,
@@ -91,17 +107,20 @@ class IGGAN(AdversarialModel):
             *([self.d_r1_tracker] if self.hyperparameters.r1_weight else []),
         ]
 
-    def train_step(self, real_images):
-        """One 1:1:1 update on a batch of dataset images [B, S, S, C] in [0, 1]; returns the metrics."""
-        batch_size = tf.shape(real_images)[0]
-
-        # Eq. (1): z ~ p(z), x_c = G(z), x_d ~ p(x_d | x_c) by a global threshold t ~ U[0, 1], y_d = R_d(x_d).
+    def draw_step_randomness(self, batch_size) -> StepRandomness:
+        """The random draws of one step on `batch_size` samples, in the order the run's stream has always had."""
         latent_vectors = self.random_generator.normal([batch_size, self.latent_dim])
         azimuth, elevation = self.view_sampler(batch_size, self.random_generator)
-        with tf.GradientTape() as generator_tape:
-            continuous_voxels = self.generator(latent_vectors, training=True)
         thresholds = self.random_generator.uniform([batch_size])
-        binary_voxels = binarize(tf.stop_gradient(continuous_voxels), thresholds)
+        return StepRandomness(latent_vectors, azimuth, elevation, thresholds, self.draw_augmentation(batch_size))
+
+    def train_step_with(self, real_images, randomness: StepRandomness):
+        """One 1:1:1 update (see AdversarialModel.train_step_with)."""
+        # Eq. (1): z ~ p(z), x_c = G(z), x_d ~ p(x_d | x_c) by a global threshold t ~ U[0, 1], y_d = R_d(x_d).
+        azimuth, elevation = randomness.azimuth, randomness.elevation
+        with tf.GradientTape() as generator_tape:
+            continuous_voxels = self.generator(randomness.latent_vectors, training=True)
+        binary_voxels = binarize(tf.stop_gradient(continuous_voxels), randomness.thresholds)
         opengl_images = tf.stop_gradient(self.opengl_render(binary_voxels, azimuth, elevation))
 
         if self.hyperparameters.discriminator_input == "rendernet":  # Table 2 ablation: D judges neural renders
@@ -110,9 +129,11 @@ class IGGAN(AdversarialModel):
             )
         else:
             generated_images = opengl_images
-        d_loss, d_r1, real_logits, opengl_logits = self.discriminator_step(real_images, generated_images)
-        r_l2, r_dom = self.renderer_step(continuous_voxels, binary_voxels, opengl_images, azimuth, elevation)
-        g_loss = self.generator_step(generator_tape, continuous_voxels, azimuth, elevation)
+        augmentation = randomness.augmentation
+        d_loss, d_r1, real_logits, opengl_logits = self.discriminator_step(real_images, generated_images, augmentation)
+        r_l2, r_dom = self.renderer_step(
+            continuous_voxels, binary_voxels, opengl_images, azimuth, elevation, augmentation)
+        g_loss = self.generator_step(generator_tape, continuous_voxels, azimuth, elevation, augmentation)
         self.update_averaged_generator()
 
         self.update_discriminator_metrics(d_loss, d_r1, real_logits, opengl_logits)
@@ -122,13 +143,13 @@ class IGGAN(AdversarialModel):
         self.g_loss_tracker.update_state(g_loss)
         return {metric.name: metric.result() for metric in self.metrics}
 
-    def renderer_step(self, continuous_voxels, binary_voxels, opengl_images, azimuth, elevation):
+    def renderer_step(self, continuous_voxels, binary_voxels, opengl_images, azimuth, elevation, augmentation=None):
         """Eq. (9): R imitates OpenGL on x_d (L2) and matches F = log D of y_d on x_c (DOM), D frozen.
 
         Returns (r_l2, r_dom). With a fixed renderer the losses are still measured but R is not updated.
         """
         # The same transform for both: DOM compares D's verdicts on the two renders of one shape.
-        augmentation_parameters = self.draw_augmentation(tf.shape(opengl_images)[0])
+        augmentation_parameters = (augmentation or {}).get("renderer")
         opengl_logits = self.judge(opengl_images, augmentation_parameters)
         with tf.GradientTape() as tape:
             binary_neural_images = self.rendernet([binary_voxels, azimuth, elevation], training=True)
@@ -136,13 +157,13 @@ class IGGAN(AdversarialModel):
             neural_logits = self.judge(continuous_neural_images, augmentation_parameters)
             r_l2 = losses.rendering_l2(opengl_images, binary_neural_images)
             r_dom = losses.discriminator_output_matching(opengl_logits, neural_logits)
-            render_loss = r_l2 + self.hyperparameters.dom_weight * r_dom
+            render_loss = losses.share_of_global_batch(r_l2 + self.hyperparameters.dom_weight * r_dom)
         if self.hyperparameters.train_renderer:
             variables = self.rendernet.trainable_variables
             self.renderer_optimizer.apply_gradients(zip(tape.gradient(render_loss, variables), variables))
         return r_l2, r_dom
 
-    def generator_step(self, generator_tape, continuous_voxels, azimuth, elevation):
+    def generator_step(self, generator_tape, continuous_voxels, azimuth, elevation, augmentation=None):
         """Eq. (7): G ascends log D(R(x_c)) with R and D frozen. Returns g_loss.
 
         The gradient is the paper's chain rule, dG(z)/dtheta^T times d log D(R(x_c))/dx_c, so G's forward
@@ -151,9 +172,10 @@ class IGGAN(AdversarialModel):
         with tf.GradientTape() as voxel_tape:
             voxel_tape.watch(continuous_voxels)
             neural_images = self.trained_images(continuous_voxels, azimuth, elevation)
-            augmentation_parameters = self.draw_augmentation(tf.shape(neural_images)[0])
-            g_loss = losses.generator_loss(self.judge(neural_images, augmentation_parameters))
-        self.apply_generator_gradient(generator_tape, continuous_voxels, voxel_tape.gradient(g_loss, continuous_voxels))
+            g_loss = losses.generator_loss(self.judge(neural_images, (augmentation or {}).get("generator")))
+            replica_g_loss = losses.share_of_global_batch(g_loss)
+        self.apply_generator_gradient(generator_tape, continuous_voxels,
+                                      voxel_tape.gradient(replica_g_loss, continuous_voxels))
         return g_loss
 
 

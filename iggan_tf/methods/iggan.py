@@ -10,8 +10,9 @@ import keras
 from absl import logging
 
 from iggan_tf.gan import IGGAN, renderer_pretraining
-from iggan_tf.methods.registry import TrainingMethod, build_discriminator, build_voxel_generator, hyperparameters_of
-from iggan_tf.nets import RenderNetConfig
+from iggan_tf.methods.registry import (SINGLE_DEVICE, TrainingMethod, build_discriminator, build_voxel_generator,
+                                      hyperparameters_of)
+from iggan_tf.nets import RenderNetConfig, make_rendernet
 from iggan_tf.training.config import TrainingConfig
 
 
@@ -46,13 +47,19 @@ def pretrained_rendernet(config: TrainingConfig, workdir: pathlib.Path, opengl_r
     )
 
 
-def build_model(config: TrainingConfig, workdir: pathlib.Path, opengl_render, view_sampler) -> IGGAN:
+def build_model(config: TrainingConfig, workdir: pathlib.Path, opengl_render, view_sampler,
+                distribution=SINGLE_DEVICE) -> IGGAN:
     # G, D, then R: the order in which the seeded initializers have always drawn.
-    generator = build_voxel_generator(config)
-    discriminator = build_discriminator(config)
-    rendernet = pretrained_rendernet(config, workdir, opengl_render)
-    return IGGAN(generator, rendernet, discriminator, opengl_render, view_sampler,
-                 hyperparameters=hyperparameters_of(config), seed=config.seed)
+    with distribution.scope():
+        generator = build_voxel_generator(config, distribution.synchronized_batch_norm)
+        discriminator = build_discriminator(config)
+    # Pre-training runs on one device, on the chief; the other workers receive its result with its state (the
+    # training loop's share_chief_state).
+    pretrained = pretrained_rendernet(config, workdir, opengl_render) if distribution.is_chief else None
+    rendernet = distribution.copy_into_scope(pretrained, lambda: make_rendernet(renderer_config(config)))
+    with distribution.scope():
+        return IGGAN(generator, rendernet, discriminator, opengl_render, view_sampler,
+                     hyperparameters=hyperparameters_of(config), seed=config.seed)
 
 
 METHOD = TrainingMethod(name="iggan", build_generator=build_voxel_generator, build_model=build_model)

@@ -14,16 +14,23 @@ from iggan_tf.gan.direct_model import DirectGAN
 from iggan_tf.methods import METHOD_NAMES
 from iggan_tf.nets import DiscriminatorConfig, GeneratorConfig, make_discriminator, make_generator
 from iggan_tf.training.config import TrainingConfig
+from iggan_tf.training.distribution import single_device
+
+# What build_model runs under when no distribution is given: one device, no strategy.
+SINGLE_DEVICE = single_device.make()
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainingMethod:
     """One method.
 
-    build_generator(config) -> the generator it samples from (voxels or images), untrained.
-    build_model(config, workdir, opengl_render, view_sampler) -> the compiled-to-be keras.Model whose train_step
-      trains it; it exposes `checkpointed_parts()`, `sampling_generator`, `makes_shapes`, `LOSS_NAMES` and
-      `trained_images(generated, azimuth, elevation)` (iggan_tf.gan.adversarial_model).
+    build_generator(config, synchronized_batch_norm=False) -> the generator it samples from (voxels or images),
+      untrained; `synchronized_batch_norm` as nets.make_generator's.
+    build_model(config, workdir, opengl_render, view_sampler, distribution=SINGLE_DEVICE) -> the compiled-to-be
+      keras.Model whose train_step trains it, its networks and state created in `distribution.scope()`
+      (iggan_tf.training.distribution); it exposes `checkpointed_parts()`, `sampling_generator`, `makes_shapes`,
+      `LOSS_NAMES`, `draw_step_randomness`, `train_step_with` and `trained_images(generated, azimuth, elevation)`
+      (iggan_tf.gan.adversarial_model).
     image_model: None when D's real images are the dataset's own; else the method's image formula
       (voxels [B, N, N, N, 1], azimuth [B], elevation [B]) -> images, which draws D's real images from the
       dataset's own shapes at the dataset's own views (paper 4.3: each baseline trains on images of the same
@@ -43,9 +50,10 @@ def training_method(name: str) -> TrainingMethod:
     return importlib.import_module(f"iggan_tf.methods.{name}").METHOD
 
 
-def build_voxel_generator(config: TrainingConfig) -> keras.Model:
+def build_voxel_generator(config: TrainingConfig, synchronized_batch_norm: bool = False) -> keras.Model:
     """3D-GAN's G at the config's sizes: the generator of every 3D method."""
-    return make_generator(GeneratorConfig(config.voxel_size, config.latent_dim, config.generator_width))
+    return make_generator(GeneratorConfig(config.voxel_size, config.latent_dim, config.generator_width),
+                          synchronized_batch_norm=synchronized_batch_norm)
 
 
 def build_discriminator(config: TrainingConfig) -> keras.Model:
@@ -65,12 +73,14 @@ def image_model_baseline(name: str, image_model: Callable) -> TrainingMethod:
     """A 3D baseline: G's voxels drawn by `image_model` (differentiable) go straight to D, and D's real images are
     the dataset's shapes drawn by the same formula."""
 
-    def build_model(config: TrainingConfig, workdir, opengl_render, view_sampler) -> DirectGAN:
+    def build_model(config: TrainingConfig, workdir, opengl_render, view_sampler,
+                    distribution=SINGLE_DEVICE) -> DirectGAN:
         del workdir, opengl_render  # no renderer to pre-train, no OpenGL in the step
-        generator = build_voxel_generator(config)
-        discriminator = build_discriminator(config)
-        return DirectGAN(generator, discriminator, image_model, view_sampler, hyperparameters_of(config),
-                         seed=config.seed)
+        with distribution.scope():
+            generator = build_voxel_generator(config, distribution.synchronized_batch_norm)
+            discriminator = build_discriminator(config)
+            return DirectGAN(generator, discriminator, image_model, view_sampler, hyperparameters_of(config),
+                             seed=config.seed)
 
     return TrainingMethod(name=name, build_generator=build_voxel_generator, build_model=build_model,
                           image_model=image_model)

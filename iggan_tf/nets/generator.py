@@ -51,24 +51,29 @@ def _check_sizes(config, resolution_field: str) -> None:
         raise ValueError(f"{name}.{resolution_field} must be at least {2 * _START_RESOLUTION}, got {resolution}")
 
 
-def make_generator(config: GeneratorConfig = GeneratorConfig()) -> keras.Model:
+def make_generator(config: GeneratorConfig = GeneratorConfig(), synchronized_batch_norm: bool = False) -> keras.Model:
     """G: latent_vectors [B, latent_dim] -> continuous_voxels [B, N, N, N, 1] float32 in [0, 1].
 
     Dense projection to 4^3, then stride-2 transposed 3D convolutions with batch norm and ReLU; sigmoid out.
+    `synchronized_batch_norm`: in training, batch norm all-reduces its statistics over the replicas of a
+    tf.distribute strategy, so that they are the global batch's (the same weights; no effect in inference).
     """
     return _up_sampling_generator(config.latent_dim, config.voxel_size, config.width, dimensions=3, channels=1,
-                                  output_name="continuous_voxels", model_name="generator")
+                                  output_name="continuous_voxels", model_name="generator",
+                                  synchronized_batch_norm=synchronized_batch_norm)
 
 
-def make_image_generator(config: ImageGeneratorConfig = ImageGeneratorConfig()) -> keras.Model:
+def make_image_generator(config: ImageGeneratorConfig = ImageGeneratorConfig(),
+                         synchronized_batch_norm: bool = False) -> keras.Model:
     """DCGAN's G: latent_vectors [B, latent_dim] -> images [B, S, S, C] float32 in [0, 1] (sigmoid, not DCGAN's
-    tanh: the dataset's images are in [0, 1])."""
+    tanh: the dataset's images are in [0, 1]). `synchronized_batch_norm` as make_generator's."""
     return _up_sampling_generator(config.latent_dim, config.image_size, config.width, dimensions=2,
-                                  channels=config.image_channels, output_name="images", model_name="image_generator")
+                                  channels=config.image_channels, output_name="images", model_name="image_generator",
+                                  synchronized_batch_norm=synchronized_batch_norm)
 
 
 def _up_sampling_generator(latent_dim: int, resolution: int, width: int, dimensions: int, channels: int,
-                           output_name: str, model_name: str) -> keras.Model:
+                           output_name: str, model_name: str, synchronized_batch_norm: bool) -> keras.Model:
     up_samplings = doublings(_START_RESOLUTION, resolution, "resolution")
     hidden_channels = width * 2 ** (up_samplings - 1)
     transposed_convolution = {2: keras.layers.Conv2DTranspose, 3: keras.layers.Conv3DTranspose}[dimensions]
@@ -79,12 +84,12 @@ def _up_sampling_generator(latent_dim: int, resolution: int, width: int, dimensi
     x = keras.layers.Dense(_START_RESOLUTION**dimensions * hidden_channels, use_bias=False,
                            name="projection")(latent_vectors)
     x = keras.layers.Reshape((_START_RESOLUTION,) * dimensions + (hidden_channels,), name="projection_grid")(x)
-    x = keras.layers.BatchNormalization(name="projection_norm")(x)
+    x = keras.layers.BatchNormalization(synchronized=synchronized_batch_norm, name="projection_norm")(x)
     x = keras.layers.ReLU(name="projection_relu")(x)
     for level in range(1, up_samplings):
         hidden_channels //= 2
         x = transposed_convolution(hidden_channels, 4, strides=2, padding="same", use_bias=False, name=f"up_{level}")(x)
-        x = keras.layers.BatchNormalization(name=f"up_{level}_norm")(x)
+        x = keras.layers.BatchNormalization(synchronized=synchronized_batch_norm, name=f"up_{level}_norm")(x)
         x = keras.layers.ReLU(name=f"up_{level}_relu")(x)
     x = transposed_convolution(channels, 4, strides=2, padding="same", name=f"up_{up_samplings}")(x)
     # float32 output even under a mixed-precision policy: thresholds and OpenGL need exact occupancies.

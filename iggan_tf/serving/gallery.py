@@ -46,6 +46,20 @@ def full_turn(views: int) -> np.ndarray:
     return (CANONICAL_AZIMUTH + np.arange(views) * 360.0 / views) % 360.0
 
 
+def turntable_frames(meshes, renderer, frames: int) -> dict:
+    """{index: images [frames, S, S, 1]} of each mesh with faces turning through a full circle at the canonical
+    elevation, drawn by `renderer` (an OpenGLRenderer) in one call; an empty mesh has no surface and no entry."""
+    shown = [index for index, mesh in enumerate(meshes) if len(mesh.faces)]
+    if not shown:
+        return {}
+    images = renderer.render_meshes(
+        [meshes[index] for index in shown for _ in range(frames)],
+        np.tile(full_turn(frames), len(shown)),
+        np.full(len(shown) * frames, CANONICAL_ELEVATION),
+    )
+    return dict(zip(shown, images.reshape(len(shown), frames, *images.shape[1:])))
+
+
 def write_gallery(binary_voxels, out_dir, renderer, options: GalleryOptions = GalleryOptions()) -> dict:
     """Writes the files of generated binary_voxels [B, N, N, N] into out_dir; returns what it wrote.
 
@@ -68,15 +82,10 @@ def write_gallery(binary_voxels, out_dir, renderer, options: GalleryOptions = Ga
     save_png(image_grid(normal_maps), out_dir / "normal_maps.png")
 
     # An empty shape has no surface: no turntable, and it cannot be the sample of the normal-map sweep.
-    shown = [index for index, mesh in enumerate(meshes) if len(mesh.faces)]
-    frames = options.turntable_frames
-    turntables = renderer.render_meshes(
-        [meshes[index] for index in shown for _ in range(frames)],
-        np.tile(full_turn(frames), len(shown)),
-        np.full(len(shown) * frames, CANONICAL_ELEVATION),
-    ).reshape(len(shown), frames, *renders.shape[1:])
+    turntables = turntable_frames(meshes, renderer, options.turntable_frames)
+    shown = list(turntables)
     turntable_paths = dict.fromkeys(range(count))
-    for index, frames_of_shape in zip(shown, turntables):
+    for index, frames_of_shape in turntables.items():
         path = out_dir / "turntables" / f"sample_{index:03d}.gif"
         turntable_paths[index] = save_gif(frames_of_shape, path, options.seconds_per_frame)
 

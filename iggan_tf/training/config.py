@@ -11,6 +11,7 @@ import pathlib
 
 from iggan_tf.methods import DEFAULT_METHOD, METHOD_NAMES, NEURAL_RENDERER_METHODS
 from iggan_tf.render.backends import DEFAULT_RENDERER, LEGACY_RENDERER, check_choice
+from iggan_tf.training.distribution import check_mode
 
 # The transforms --augment may name: iggan_tf.gan.augmentation.POLICIES (which imports TensorFlow, and flags
 # are checked before TensorFlow loads; a test keeps the two equal).
@@ -30,8 +31,11 @@ RESUMABLE_CHANGES = frozenset(
         "gpu_memory_limit_mb",
         "online_render_workers",
         "export",
+        "report",
         "data_dir",
         "manual_dir",
+        # The same global batch trains the same way in every mode (iggan_tf.training.distribution.replicated).
+        "distribution",
     }
 )
 
@@ -64,6 +68,7 @@ class TrainingConfig:
     renderer_width: int = 8
     renderer_projection_channels: int = 128
     discriminator_width: int = 32
+    # The global batch: under --distribution it is split evenly over all replicas of all workers.
     batch_size: int = 16
     train_steps: int = 2000
     generator_learning_rate: float = 2e-4
@@ -95,6 +100,8 @@ class TrainingConfig:
     # Workers of the online-views renderer, a pool of its own beside the training step's (None: render_workers).
     online_render_workers: int | None = None
     mixed_precision: bool = False
+    # none, mirrored (the devices of one machine) or multi_worker (the machines TF_CONFIG lists).
+    distribution: str = "none"
     seed: int = 0
     checkpoint_every: int = 100
     keep_checkpoints: int = 3
@@ -103,6 +110,8 @@ class TrainingConfig:
     eval_every: int = 0
     eval_samples: int = 64
     export: bool = True
+    # Write <workdir>/report/index.html (iggan_tf.report) at the end of the run.
+    report: bool = True
 
     def __post_init__(self):
         if not self.workdir:
@@ -147,6 +156,7 @@ class TrainingConfig:
                     raise ValueError(
                         f"--{name}={getattr(self, name)} has no effect with --method={self.method}, which trains no "
                         f"neural renderer; leave it at its default ({defaults[name]})")
+        check_mode(self.distribution)
         if self.discriminator_input not in ("opengl", "rendernet"):
             raise ValueError(f"discriminator_input must be opengl or rendernet, got {self.discriminator_input!r}")
         if not (math.isfinite(self.dom_weight) and self.dom_weight >= 0):

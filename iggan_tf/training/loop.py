@@ -4,11 +4,14 @@ TrainingMethod (iggan_tf.methods), looked up once: the loop only sees the keras.
 
 Workdir layout: config.json, flags.txt and command.txt (what was run), checkpoints/ (the last few, atomic),
 renderer/ (IG-GAN's pre-trained RenderNet), tensorboard/, samples/ (PNG grids and meshes),
-export/generator/<version>/.
+export/generator/<version>/, report/index.html (iggan_tf.report, written at the end).
 Rerunning the same command resumes from the latest checkpoint; a crash loses at most `checkpoint_every` steps.
 A checkpoint is one unit: step, weights, optimizers, the random generator, and the input position, which is the
 step itself (the batch of step s is fixed by the seed and s, see iggan_tf.datasets.stream_order), so a resumed
 run continues exactly as an uninterrupted one.
+
+--distribution spreads the steps over devices or machines (iggan_tf.training.distribution); only its chief writes
+the workdir, and a workdir resumes in any mode with the same global batch.
 """
 
 import contextlib
@@ -32,10 +35,15 @@ from iggan_tf.evaluation.held_out_data import load_held_out_data
 from iggan_tf.gan import UniformViewSampler
 from iggan_tf.methods.registry import build_discriminator, training_method
 from iggan_tf.render import OpenGLRenderer, opengl_render_function
+from iggan_tf.report.html_report import ReportOptions, write_report
 from iggan_tf.serving.generator_savedmodel import export_generator
 from iggan_tf.training import real_images
 from iggan_tf.training.config import TRAINING_COMMAND_FILE, TrainingConfig, check_workdir, workdir_config_path
+from iggan_tf.training.distribution import make_distribution
 from iggan_tf.training.snapshots import Snapshots
+
+# The report iggan-train writes at the end of a run, inside the workdir.
+REPORT_FOLDER = "report"
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -65,9 +73,10 @@ def _write_atomically(path: pathlib.Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def build_generator_and_discriminator(config: TrainingConfig):
-    """(generator, discriminator) of the config's method at the config's sizes, untrained."""
-    return training_method(config.method).build_generator(config), build_discriminator(config)
+def build_generator_and_discriminator(config: TrainingConfig, synchronized_batch_norm: bool = False):
+    """(generator, discriminator) of the config's method at the config's sizes, untrained.
+    `synchronized_batch_norm`: G's batch norm takes the global batch's statistics over a strategy's replicas."""
+    return training_method(config.method).build_generator(config, synchronized_batch_norm), build_discriminator(config)
 
 
 class _StopSignals:
@@ -109,6 +118,17 @@ def checkpointed_state(model, step: tf.Variable) -> dict:
     return {"step": step, **model.checkpointed_parts()}
 
 
+def state_variables(model, step: tf.Variable) -> list:
+    """The variables of checkpointed_state: what a distributed run's chief gives the other workers at its start."""
+    variables = []
+    for value in checkpointed_state(model, step).values():
+        if isinstance(value, tf.random.Generator):
+            variables.append(value.state)
+        else:
+            variables.extend([value] if isinstance(value, tf.Variable) else value.variables)
+    return variables
+
+
 def finite_state_function(model):
     """A tf.function returning {part: bool} that says whether each network's weights and each optimizer's
     state are all finite: the guard run after every update, before anything is checkpointed or exported."""
@@ -124,14 +144,24 @@ def finite_state_function(model):
 
 
 def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> dict:
-    """Runs (or resumes) training to `config.train_steps`; returns the last logged metrics and the export dir."""
+    """Runs (or resumes) training to `config.train_steps`; returns the last logged metrics and the export dir (None
+    on a distributed run's workers other than the chief)."""
     method = training_method(config.method)
     share_gpus_with_render_workers(config.gpu_memory_limit_mb)
+    # Before any other TensorFlow operation: a multi-worker run joins its cluster here.
+    with make_distribution(config.distribution) as distribution:
+        distribution.check_batch_size(config.batch_size)
+        return _train(config, method, distribution, flags_text, command)
+
+
+def _train(config: TrainingConfig, method, distribution, flags_text: str, command: str) -> dict:
     # A dataset drawn by another renderer is refused before the workdir records this run. An online-views run
     # renders its own views: preparing the stored dataset would render its 20 views per object.
     builder = real_images.load_builder(config.dataset, config.data_dir, config.manual_dir, config.renderer,
                                        config.shadows, prepare=not config.online_views)
-    workdir = prepare_workdir(config, flags_text, command)
+    workdir = prepare_workdir(config, flags_text, command) if distribution.is_chief else pathlib.Path(config.workdir)
+    # The workdir on the chief; the other workers' checkpoints, summaries and export go to a temporary directory.
+    outputs = distribution.output_directory(workdir)
     keras.utils.set_random_seed(config.seed)
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
@@ -142,20 +172,26 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
         opengl_renderer = renderers.enter_context(OpenGLRenderer(
             config.image_size, workers=config.render_workers, renderer=config.renderer, shadows=config.shadows))
         opengl_render = opengl_render_function(opengl_renderer)
-        model = method.build_model(config, workdir, opengl_render, UniformViewSampler(view_range))
-        model.compile()
-        step = tf.Variable(0, dtype=tf.int64, name="step")
+        model = method.build_model(config, workdir, opengl_render, UniformViewSampler(view_range), distribution)
+        with distribution.scope():
+            model.compile()
+            step = tf.Variable(0, dtype=tf.int64, name="step")
         checkpoint = tf.train.Checkpoint(**checkpointed_state(model, step))
-        manager = tf.train.CheckpointManager(checkpoint, workdir / "checkpoints", max_to_keep=config.keep_checkpoints)
+        manager = tf.train.CheckpointManager(checkpoint, outputs / "checkpoints", max_to_keep=config.keep_checkpoints)
         if manager.latest_checkpoint:
             checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
             logging.info("resumed from %s at step %d", manager.latest_checkpoint, int(step.numpy()))
+        distribution.share_chief_state(state_variables(model, step))
         first_step = int(step.numpy())
-        dataset = _training_images(method, builder, config, renderers, first_step)
-        summaries = tf.summary.create_file_writer(str(workdir / "tensorboard"))
-        held_out_images = _held_out_images(config, builder, opengl_renderer) if config.eval_every else None
-        snapshots = Snapshots(workdir, config.latent_dim, view_range, count=min(8, config.batch_size), seed=config.seed)
-        train_step = tf.function(model.train_step, jit_compile=False, reduce_retracing=True)
+        dataset = distribution.input_batches(_training_input(method, builder, config, renderers, first_step))
+        summaries = tf.summary.create_file_writer(str(outputs / "tensorboard"))
+        # Samples and evaluations are the chief's alone: they hold no collective the other workers must join.
+        samples_every = config.sample_every if distribution.is_chief else 0
+        evaluate_every = config.eval_every if distribution.is_chief else 0
+        held_out_images = _held_out_images(config, builder, opengl_renderer) if evaluate_every else None
+        snapshots = Snapshots(workdir, config.latent_dim, view_range,
+                              count=min(8, distribution.local_batch_size(config.batch_size)), seed=config.seed)
+        train_step = distribution.step_function(model, config.batch_size)
         state_is_finite = finite_state_function(model)
         batches = iter(dataset)
         logs = {}
@@ -168,8 +204,6 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
                     real_batch = next(batches)
                     if isinstance(real_batch, dict):
                         real_batch = real_batch["image"]
-                    for metric in model.metrics:
-                        metric.reset_state()
                     logs = {name: float(value) for name, value in train_step(real_batch).items()}
                     current = int(step.numpy()) + 1
                     _check_finite(logs, state_is_finite(), current, manager.latest_checkpoint)
@@ -180,9 +214,9 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
                         for name, value in logs.items():
                             tf.summary.scalar(name, value, step=current)
                         tf.summary.scalar("steps_per_second", (current - first_step) / (time.monotonic() - started_at), step=current)
-                    if config.sample_every and (current % config.sample_every == 0 or current == config.train_steps):
-                        snapshots.write(current, model, opengl_renderer, real_batch)
-                    if config.eval_every and (current % config.eval_every == 0 or current == config.train_steps):
+                    if samples_every and (current % samples_every == 0 or current == config.train_steps):
+                        snapshots.write(current, model, opengl_renderer, distribution.local_images(real_batch))
+                    if evaluate_every and (current % evaluate_every == 0 or current == config.train_steps):
                         scores = evaluate_generator(
                             model.sampling_generator, opengl_renderer, held_out_images,
                             builder.builder_config.class_name, view_range, config.eval_samples, seed=config.seed,
@@ -206,29 +240,37 @@ def train(config: TrainingConfig, flags_text: str = "", command: str = "") -> di
     export_dir = None
     if config.export:
         export_dir = export_generator(
-            model.sampling_generator, workdir / "export" / "generator",
+            model.sampling_generator, outputs / "export" / "generator",
             metadata={"dataset": config.dataset, "step": int(step.numpy()), "config": dataclasses.asdict(config)},
         )
         logging.info("exported the generator to %s", export_dir)
-    return {"step": int(step.numpy()), "metrics": logs, "export_dir": str(export_dir) if export_dir else None}
+    report_index = None
+    if config.report and distribution.is_chief:
+        report_index = write_report([workdir], workdir / REPORT_FOLDER,
+                                    ReportOptions(render_workers=config.render_workers))
+        logging.info("wrote the report %s", report_index)
+    return {"step": int(step.numpy()), "metrics": logs,
+            "export_dir": str(export_dir) if export_dir and distribution.is_chief else None,
+            "report": str(report_index) if report_index else None}
 
 
-def _training_images(method, builder, config: TrainingConfig, renderers: contextlib.ExitStack,
-                     first_batch: int) -> tf.data.Dataset:
-    """What D sees as real from batch `first_batch` on: the dataset's own images (stored, or with --online_views
-    rendered by an OpenGL pool of their own, entered into `renderers`), or a 3D baseline's image model drawing the
-    dataset's shapes."""
+def _training_input(method, builder, config: TrainingConfig, renderers: contextlib.ExitStack, first_batch: int):
+    """The input pipeline (tf.distribute.InputContext) -> tf.data.Dataset of what D sees as real from batch
+    `first_batch` on: the dataset's own images (stored, or with --online_views rendered by an OpenGL pool of their
+    own, entered into `renderers`), or a 3D baseline's image model drawing the dataset's shapes."""
     if method.image_model is not None:
-        return real_images.baseline_view_batches(builder, config, method.image_model, first_batch=first_batch)
+        return lambda input_context: real_images.baseline_view_batches(
+            builder, config, method.image_model, first_batch=first_batch, input_context=input_context)
     if config.online_views:
         # A pool of its own: the input's renders run while the step's renders hold the training pool.
-        online_renderer = renderers.enter_context(
+        online_render = opengl_render_function(renderers.enter_context(
             OpenGLRenderer(config.image_size, workers=config.online_render_workers or config.render_workers,
                            renderer=config.renderer, shadows=config.shadows)
-        )
-        return real_images.online_view_batches(builder, config, opengl_render_function(online_renderer),
-                                               first_batch=first_batch)
-    return real_images.stored_view_batches(builder, config.batch_size, config.seed, first_batch=first_batch)
+        ))
+        return lambda input_context: real_images.online_view_batches(
+            builder, config, online_render, first_batch=first_batch, input_context=input_context)
+    return lambda input_context: real_images.stored_view_batches(
+        builder, config.batch_size, config.seed, first_batch=first_batch, input_context=input_context)
 
 
 def _held_out_images(config: TrainingConfig, builder, opengl_renderer) -> np.ndarray:

@@ -52,8 +52,9 @@ def view_range_of(builder: tfds.core.DatasetBuilder) -> ViewRange:
 
 
 def stored_view_batches(builder: tfds.core.DatasetBuilder, batch_size: int, seed: int,
-                        first_batch: int = 0) -> tf.data.Dataset:
+                        first_batch: int = 0, input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
     """Endless batches of the train split's images, float32 [B, S, S, C] in [0, 1], from batch `first_batch` on.
+    With an `input_context`, the batches of one replica of one input pipeline (stream_order.positions_of_pipeline).
 
     Every epoch shows each image once in an order drawn from (seed, epoch). The images stay in memory as the
     dataset stores them (PNG, a few KiB each for shape renders) and are decoded to uint8 per example and to
@@ -69,9 +70,9 @@ def stored_view_batches(builder: tfds.core.DatasetBuilder, batch_size: int, seed
         return image_feature.decode_example(tf.gather(encoded_images, element["example_index"]))
 
     return (
-        stream_order.positions(examples, seed, first_batch * batch_size)
+        stream_order.positions_of_pipeline(examples, seed, batch_size, first_batch, input_context=input_context)
         .map(decode, num_parallel_calls=tf.data.AUTOTUNE)
-        .batch(batch_size, drop_remainder=True)
+        .batch(stream_order.replica_batch_size(batch_size, input_context), drop_remainder=True)
         .map(lambda images: tf.cast(images, tf.float32) / 255.0)
         .prefetch(tf.data.AUTOTUNE)
     )
@@ -88,10 +89,10 @@ def check_image_size(builder: tfds.core.DatasetBuilder, image_size: int) -> None
         )
 
 
-def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render,
-                        first_batch: int = 0) -> tf.data.Dataset:
+def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render, first_batch: int = 0,
+                        input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
     """Paper's Unlimited setting: each training object of the dataset, seen from a new random view every epoch,
-    from batch `first_batch` on.
+    from batch `first_batch` on (with an `input_context`, one replica's batches of one input pipeline).
 
     The objects are the dataset's own (its class, its train split, at its voxel resolution); images are
     rendered online by `opengl_render` (the tf.py_function bridge of an OpenGL pool of their own, so that
@@ -116,26 +117,28 @@ def online_view_batches(builder: tfds.core.DatasetBuilder, config, opengl_render
 
     return online_views.unlimited_views(
         packed, config.voxel_size, view_range_of(builder), render, batch_size=config.batch_size, seed=config.seed,
-        first_batch=first_batch,
+        first_batch=first_batch, input_context=input_context,
     )
 
 
-def baseline_view_batches(builder: tfds.core.DatasetBuilder, config, image_model,
-                          first_batch: int = 0) -> tf.data.Dataset:
+def baseline_view_batches(builder: tfds.core.DatasetBuilder, config, image_model, first_batch: int = 0,
+                          input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
     """A 3D baseline's training images (paper 4.3: the same shapes and cameras, drawn by the baseline's own image
     model): with --online_views a new random view of each object every epoch (online_view_batches), else every
     stored example's shape seen from that example's own view (stored_views_drawn_by)."""
     if config.online_views:
-        return online_view_batches(builder, config, image_model, first_batch=first_batch)
+        return online_view_batches(builder, config, image_model, first_batch=first_batch, input_context=input_context)
     return stored_views_drawn_by(builder, image_model, config.batch_size, config.seed, config.manual_dir,
-                                 first_batch=first_batch)
+                                 first_batch=first_batch, input_context=input_context)
 
 
 def stored_views_drawn_by(builder: tfds.core.DatasetBuilder, image_model, batch_size: int, seed: int,
-                          manual_dir: str | None = None, first_batch: int = 0) -> tf.data.Dataset:
+                          manual_dir: str | None = None, first_batch: int = 0,
+                          input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
     """Endless batches float32 [B, S, S, C]: the train split's examples in the order stored_view_batches shows
     them, each drawn by `image_model` (voxels [B, N, N, N, 1] float32, azimuth [B], elevation [B] -> images) from
-    its shape's voxels (as the dataset voxelized them) at its own view, instead of its stored image.
+    its shape's voxels (as the dataset voxelized them) at its own view, instead of its stored image. With an
+    `input_context`, one replica's batches of one input pipeline (stream_order.positions_of_pipeline).
 
     The distinct shapes are voxelized once here (bit-packed in memory: 4 KiB a shape at 32^3).
     """
@@ -160,8 +163,8 @@ def stored_views_drawn_by(builder: tfds.core.DatasetBuilder, image_model, batch_
                            tf.gather(elevation, example))
 
     return (
-        stream_order.positions(examples, seed, first_batch * batch_size)
-        .batch(batch_size, drop_remainder=True)
+        stream_order.positions_of_pipeline(examples, seed, batch_size, first_batch, input_context=input_context)
+        .batch(stream_order.replica_batch_size(batch_size, input_context), drop_remainder=True)
         .map(draw)
         .prefetch(tf.data.AUTOTUNE)
     )
