@@ -61,8 +61,10 @@ def evaluation_record(workdir: pathlib.Path, seed: int) -> dict:
     }
 
 
-def make_workdir(path: pathlib.Path, seed: int, **config) -> pathlib.Path:
-    """A workdir as a short run leaves it, plus checkpoint and export files the report must never copy."""
+def make_workdir(path: pathlib.Path, seed: int, meshes: bool = True, extra_scalars: tuple = (),
+                 **config) -> pathlib.Path:
+    """A workdir as a short run leaves it, plus checkpoint and export files the report must never copy; `meshes`
+    False: as an image generator's run leaves it (grids only)."""
     import tensorflow as tf
 
     path.mkdir(parents=True)
@@ -72,11 +74,13 @@ def make_workdir(path: pathlib.Path, seed: int, **config) -> pathlib.Path:
     rng = np.random.default_rng(seed)
     for step in STEPS:
         save_png(image_grid(rng.uniform(size=(6, 16, 16, 1)), columns=3), path / "samples" / f"step_{step:07d}.png")
-    write_meshes(meshes_from_voxels(shape_voxels(SHAPES)), path / "samples" / f"step_{STEPS[-1]:07d}", ("obj", "glb"))
+    if meshes:
+        write_meshes(meshes_from_voxels(shape_voxels(SHAPES)), path / "samples" / f"step_{STEPS[-1]:07d}",
+                     ("obj", "glb"))
     with tf.summary.create_file_writer(str(path / "tensorboard")).as_default():
         for step in range(1, STEPS[-1] + 1):
             for name, value in (("d_loss", 1.4 - step / 60), ("g_loss", 0.7 + step / 60), ("d_accuracy_real", 0.5),
-                                ("r_l2", 2.0 / step), ("steps_per_second", 3.0)):
+                                ("r_l2", 2.0 / step), ("steps_per_second", 3.0), *extra_scalars):
                 tf.summary.scalar(name, value, step=step)
         tf.summary.scalar("eval/fid", 80.0, step=STEPS[-1])
         tf.summary.image("real_opengl_neural", np.zeros((1, 8, 8, 1), np.float32), step=STEPS[-1])
@@ -155,6 +159,28 @@ def test_a_run_that_has_written_nothing_yet_gets_a_page_that_says_what_is_missin
     for missing in ("No eval.json", "No meshes in samples/", "No scalars in tensorboard/", "No sample grids"):
         assert missing in text
     assert "<model-viewer" not in text and "0 of 2000" in text
+
+
+def test_a_baseline_run_gets_a_page_of_what_its_method_has(tmp_path):
+    """Baseline workdirs have no renderer/, and dcgan_2d's none of samples/step_*/ (it makes images): the page
+    shows what each has and says what its method does not make."""
+    image_run = make_workdir(tmp_path / "dcgan", 0, meshes=False, extra_scalars=(("d_accuracy_generated", 0.6),),
+                             method="dcgan_2d")
+    hull_run = make_workdir(tmp_path / "hull", 1, extra_scalars=(("d_accuracy_generated", 0.6),), method="visual_hull")
+    index = write_report([image_run, hull_run], tmp_path / "out", ReportOptions(max_meshes=1, turntable_frames=0))
+    text = index.read_text()
+    sections = {anchor: text.split(f'<section class="run" id="run-{anchor}">')[1].split("</section>")[0]
+                for anchor in ("dcgan", "hull")}
+    assert "--method=dcgan_2d generates images, not shapes" in sections["dcgan"]
+    assert "<model-viewer" not in sections["dcgan"] and "none (image generator), images 64^2" in sections["dcgan"]
+    assert "Rows: dataset images, generated images." in sections["dcgan"]
+    assert sections["hull"].count("<model-viewer") == 1 and "32^3, images 64^2" in sections["hull"]
+    assert "drawn by the visual_hull image model" in sections["hull"]
+    for section in sections.values():  # three grids, the curves with D's accuracy on the generated images, scores
+        assert section.count('<figure class="grid">') == len(STEPS) and "d_accuracy_generated" in section
+        assert 'id="scores-' in section
+    comparison = text.split('id="comparison-table"')[1].split("</table>")[0]
+    assert "--method" in comparison and "dcgan_2d" in comparison and "visual_hull" in comparison
 
 
 def test_evenly_spread_keeps_the_first_and_the_last():

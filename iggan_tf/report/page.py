@@ -9,6 +9,7 @@ import json
 
 import iggan_tf
 from iggan_tf.evaluation.report import SCORE_LINES, score_table
+from iggan_tf.methods import NEURAL_RENDERER_METHODS
 from iggan_tf.report import svg_charts
 from iggan_tf.report.training_curves import CHART_GROUPS, chart_groups
 from iggan_tf.report.workdir_contents import RunContents
@@ -21,7 +22,16 @@ SCRIPT = "assets/report.js"
 VIEWER_SCRIPT = "assets/model-viewer/model-viewer-umd.min.js"
 # The viewer starts from the turntables' first view: <model-viewer> takes azimuth, then the angle from the zenith.
 _CAMERA_ORBIT = f"{CANONICAL_AZIMUTH:g}deg {90 - CANONICAL_ELEVATION:g}deg auto"
-_ROW_CAPTION = "Rows: dataset images, OpenGL renders of generated shapes (threshold 0.5), neural renders of the same."
+
+
+def _row_caption(contents: RunContents) -> str:
+    """What the rows of the run's sample grids are (iggan_tf.training.snapshots draws them)."""
+    if not contents.makes_shapes:
+        return "Rows: dataset images, generated images."
+    if contents.method in NEURAL_RENDERER_METHODS:
+        return "Rows: dataset images, OpenGL renders of generated shapes (threshold 0.5), neural renders of the same."
+    return (f"Rows: the dataset's shapes drawn by the {contents.method} image model (D's real images), OpenGL "
+            "renders of generated shapes (threshold 0.5), the image model's images of the same (what D judges).")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +95,9 @@ def _scores_section(run: RunPage) -> str:
 
 
 def _shapes_section(run: RunPage) -> str:
+    if not run.contents.makes_shapes:
+        return (f"<h3>Generated shapes</h3><p class=\"missing\">--method={_escape(run.contents.method)} generates "
+                "images, not shapes: it has no meshes or turntables (its images are in the sample grids).</p>")
     if not run.shapes:
         return "<h3>Generated shapes</h3><p class=\"missing\">No meshes in samples/ yet (written every --sample_every steps).</p>"
     figures = []
@@ -121,7 +134,7 @@ def _grids_section(run: RunPage) -> str:
                       f"<figcaption>step {step}</figcaption></figure>" for step, path in run.grids)
     count = run.contents.grid_count
     selection = f"{len(run.grids)} of {count} grids, evenly spread" if count > len(run.grids) else f"{count} grid{'s' if count > 1 else ''}"
-    return f"<h3>Samples over training</h3><p>{_ROW_CAPTION} {selection}.</p><div class=\"grids\">{figures}</div>"
+    return f"<h3>Samples over training</h3><p>{_row_caption(run.contents)} {selection}.</p><div class=\"grids\">{figures}</div>"
 
 
 def _configuration_section(run: RunPage) -> str:
@@ -141,11 +154,15 @@ def _summary(run: RunPage) -> str:
     contents = run.contents
     config = contents.config
     exports = ", ".join(contents.export_versions) or "none yet"
+    sizes = None
+    if "voxel_size" in config:
+        images = f"images {2 * config['voxel_size']}^2"
+        sizes = f"{config['voxel_size']}^3, {images}" if contents.makes_shapes else f"none (image generator), {images}"
     items = [
+        ("method", contents.method),
         ("dataset", config.get("dataset")),
         ("renderer", f"{config.get('renderer')}{' with shadows' if config.get('shadows') else ''}"),
-        ("voxels", f"{config.get('voxel_size')}^3, images {2 * config['voxel_size']}^2" if "voxel_size" in config
-         else None),
+        ("voxels", sizes),
         ("steps", f"{contents.last_step if contents.last_step is not None else 0} of {config.get('train_steps')}"),
         ("exported generator versions", exports),
     ]

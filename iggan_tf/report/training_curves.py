@@ -12,7 +12,8 @@ import numpy as np
 # its own (steps per second, in-training evaluation scores, the unweighted DOM term).
 CHART_GROUPS = (
     ("Discriminator and generator losses", ("d_loss", "g_loss")),
-    ("Discriminator accuracy", ("d_accuracy_real", "d_accuracy_opengl")),
+    # On OpenGL renders (IG-GAN), on the baselines' generated images.
+    ("Discriminator accuracy", ("d_accuracy_real", "d_accuracy_opengl", "d_accuracy_generated")),
     ("Renderer losses (L2 and lambda x DOM)", ("r_l2", "r_dom_weighted")),
 )
 

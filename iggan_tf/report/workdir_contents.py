@@ -9,6 +9,7 @@ import re
 
 import numpy as np
 
+from iggan_tf.methods import DEFAULT_METHOD, IMAGE_METHODS
 from iggan_tf.report.training_curves import read_scalars
 from iggan_tf.training.config import TRAINING_COMMAND_FILE, workdir_config_path
 
@@ -34,6 +35,16 @@ class RunContents:
     evaluation: dict | None  # eval.json written by iggan-eval into <workdir>/eval
     export_versions: list  # version folders of export/generator
     curves: dict  # {tag: (steps, values)}
+
+    @property
+    def method(self) -> str:
+        """The run's --method (runs from before --method existed trained IG-GAN)."""
+        return self.config.get("method", DEFAULT_METHOD)
+
+    @property
+    def makes_shapes(self) -> bool:
+        """Whether the run's generator makes voxels (meshes, turntables) rather than images only."""
+        return self.method not in IMAGE_METHODS
 
     @property
     def last_step(self) -> int | None:
