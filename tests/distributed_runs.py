@@ -2,7 +2,8 @@
 COMMAND ...`: a CPU split into logical devices must be configured before TensorFlow initializes, and every worker
 of a multi-worker run is a process. Each command prints one JSON line on stdout.
 
-    first-step OPTIMIZER          one IGGAN step on one device and with MirroredStrategy over two logical CPUs
+    first-step OPTIMIZER [MODEL]  one step of MODEL (iggan, the default, or a baseline: visual_hull, dcgan_2d) on
+                                  one device and with MirroredStrategy over two logical CPUs
     train CONFIG_JSON RECORD_DIR [--logical-cpus=N]
                                   loop.train(TrainingConfig(**CONFIG_JSON)), saving every replica's weights after
                                   every step into RECORD_DIR/<task>_step_<n>.npz (TF_CONFIG names the task),
@@ -33,8 +34,8 @@ def split_cpu(devices: int) -> None:
 
 
 def tiny_gan(synchronized_batch_norm: bool, optimizer: str):
-    """test_gan's tiny IGGAN (8^3 voxels, the silhouette renderer behind a py_function) with seed 0; `optimizer`
-    "sgd" replaces the three Adams by plain gradient descent, whose updates show the gradients' scale."""
+    """test_gan's tiny IGGAN (8^3 voxels, the silhouette renderer behind a py_function) with seed 0; `optimizer` as
+    with_optimizer's."""
     import keras
 
     import test_gan
@@ -49,24 +50,43 @@ def tiny_gan(synchronized_batch_norm: bool, optimizer: str):
                          test_gan.UniformViewSampler(test_gan.ViewRange(azimuth=(0.0, 360.0), elevation=(-30.0, 60.0))),
                          seed=0)
     gan.compile()
+    return with_optimizer(gan, optimizer)
+
+
+def tiny_baseline(method: str, synchronized_batch_norm: bool, optimizer: str):
+    """test_methods' tiny DirectGAN of a baseline, on the images of test_gan's size, with seed 0."""
+    import test_methods
+
+    image_model = {"visual_hull": test_methods.visual_hull_images, "dcgan_2d": None}[method]
+    gan = test_methods.make_direct_gan(image_model, synchronized_batch_norm=synchronized_batch_norm)
+    return with_optimizer(gan, optimizer)
+
+
+def with_optimizer(gan, optimizer: str):
+    """`gan` with its Adams kept, or with "sgd" replaced by plain gradient descent, whose updates show the
+    gradients' scale."""
+    import keras
+
     if optimizer == "sgd":
-        for name, network in (("generator", gan.generator), ("discriminator", gan.discriminator),
-                              ("renderer", gan.rendernet)):
+        for name, network in networks_of(gan).items():
             sgd = keras.optimizers.SGD(0.1)
             sgd.build(network.trainable_variables)
-            setattr(gan, f"{name}_optimizer", sgd)
+            setattr(gan, f"{name.replace('rendernet', 'renderer')}_optimizer", sgd)
     return gan
 
 
+def networks_of(gan) -> dict:
+    """{name: network} of the networks `gan` trains: G, D and, for IG-GAN, R."""
+    return {name: getattr(gan, name) for name in ("generator", "rendernet", "discriminator") if hasattr(gan, name)}
+
+
 def network_weights(gan) -> dict:
-    return {name: [variable.numpy() for variable in network.weights]
-            for name, network in (("generator", gan.generator), ("rendernet", gan.rendernet),
-                                  ("discriminator", gan.discriminator))}
+    return {name: [variable.numpy() for variable in network.weights] for name, network in networks_of(gan).items()}
 
 
 def replica_copies_agree(gan) -> bool:
     """Whether every mirrored variable of the networks holds the same value on every replica."""
-    for network in (gan.generator, gan.rendernet, gan.discriminator):
+    for network in networks_of(gan).values():
         for variable in network.weights:
             copies = [copy.numpy() for copy in variable.value.values]
             if any(not np.array_equal(copies[0], copy) for copy in copies[1:]):
@@ -74,18 +94,23 @@ def replica_copies_agree(gan) -> bool:
     return True
 
 
-def first_step(optimizer: str) -> dict:
+def first_step(optimizer: str, model: str = "iggan") -> dict:
     """The first step's updates of a MirroredStrategy run over two logical CPUs and of a single-device run from the
     same weights, seed and global batch: {network: (largest difference of updates, largest update)}, the logged
-    metrics of both, and whether the replicas agree."""
+    metrics of both, and whether the replicas agree. `model`: iggan, or the baseline of that --method."""
     split_cpu(2)
     import tensorflow as tf
 
     import test_gan
     from iggan_tf.training.distribution import make_distribution
 
+    def tiny_model(synchronized_batch_norm):
+        if model == "iggan":
+            return tiny_gan(synchronized_batch_norm, optimizer)
+        return tiny_baseline(model, synchronized_batch_norm, optimizer)
+
     images = test_gan.real_images(GLOBAL_BATCH)
-    single = tiny_gan(synchronized_batch_norm=False, optimizer=optimizer)
+    single = tiny_model(synchronized_batch_norm=False)
     before = network_weights(single)
     single_logs = make_distribution("none").step_function(single, GLOBAL_BATCH)(images)
     single_updates = {name: [after - start for after, start in zip(values, before[name])]
@@ -93,7 +118,9 @@ def first_step(optimizer: str) -> dict:
 
     distribution = make_distribution("mirrored")
     with distribution.scope():
-        mirrored = tiny_gan(synchronized_batch_norm=True, optimizer=optimizer)
+        mirrored = tiny_model(synchronized_batch_norm=True)
+    for name, network in networks_of(mirrored).items():  # the same start, whatever the layers drew
+        network.set_weights(before[name])
     batches = iter(distribution.input_batches(lambda context: tf.data.Dataset.from_tensors(images).unbatch().batch(
         context.get_per_replica_batch_size(GLOBAL_BATCH)).repeat()))
     mirrored_logs = distribution.step_function(mirrored, GLOBAL_BATCH)(next(batches))

@@ -139,6 +139,20 @@ def test_a_mirrored_step_on_two_devices_updates_as_one_device_does_on_the_same_g
         assert outcome["mirrored_logs"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
 
 
+@pytest.mark.slow  # 22-33 s each on the loaded 2-core machine: two models traced in a process of its own
+@pytest.mark.parametrize("method", ["visual_hull", "dcgan_2d"])
+def test_a_mirrored_baseline_step_on_two_devices_updates_as_one_device_does(method):
+    """The baselines' DirectGAN behind the same seam (draw_step_randomness, train_step_with): as the IG-GAN test
+    above, with SGD, whose updates would show a wrong loss share as a factor."""
+    outcome = run_json(["first-step", "sgd", method])
+    assert outcome["replicas"] == 2 and outcome["replicas_agree"]
+    assert sorted(outcome["updates"]) == ["discriminator", "generator"]
+    for network, (difference, largest) in outcome["updates"].items():
+        assert largest > 0 and difference <= 1e-5 * largest + 1e-8, (network, difference, largest)
+    for name, value in outcome["single_logs"].items():
+        assert outcome["mirrored_logs"][name] == pytest.approx(value, rel=1e-5, abs=1e-6), name
+
+
 def start_workers(config: TrainingConfig, record_dir, temporary_root, count=2) -> list:
     """`count` local multi-worker processes of one run (TF_CONFIG on free 127.0.0.1 ports), each with its own
     TMPDIR under `temporary_root`; stderr goes to <temporary_root>/worker<i>.log."""

@@ -139,14 +139,17 @@ def real_images(seed=0) -> tf.Tensor:
     return tf.random.stateless_uniform([BATCH_SIZE, IMAGE_SIZE, IMAGE_SIZE, 1], [seed, 5])
 
 
-def make_direct_gan(image_model=visual_hull_images, hyperparameters=Hyperparameters(), seed=0) -> DirectGAN:
+def make_direct_gan(image_model=visual_hull_images, hyperparameters=Hyperparameters(), seed=0,
+                    synchronized_batch_norm=False) -> DirectGAN:
     keras.utils.set_random_seed(0)
     discriminator = make_discriminator(DiscriminatorConfig(image_size=IMAGE_SIZE, width=4))
     if image_model is None:
-        generator = make_image_generator(ImageGeneratorConfig(IMAGE_SIZE, LATENT_DIM, width=4))
+        generator = make_image_generator(ImageGeneratorConfig(IMAGE_SIZE, LATENT_DIM, width=4),
+                                         synchronized_batch_norm=synchronized_batch_norm)
         gan = DirectGAN(generator, discriminator, hyperparameters=hyperparameters, seed=seed)
     else:
-        generator = make_generator(GeneratorConfig(VOXEL_SIZE, LATENT_DIM, width=4))
+        generator = make_generator(GeneratorConfig(VOXEL_SIZE, LATENT_DIM, width=4),
+                                   synchronized_batch_norm=synchronized_batch_norm)
         gan = DirectGAN(generator, discriminator, image_model, UniformViewSampler(ViewRange()), hyperparameters,
                         seed=seed)
     gan.compile()
