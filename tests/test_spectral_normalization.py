@@ -25,11 +25,11 @@ def _kernel_with_singular_values(rows: int, units: int, seed: int = 0) -> np.nda
     return left @ np.diag(SINGULAR_VALUES[:units]) @ right.T
 
 
-def _dense(units=4, dtype="float32") -> SpectralNormalization:
-    """A built spectrally normalized dense layer on 6 input features, its kernel of known spectrum."""
+def _dense(units=4, dtype="float32", seed=0) -> SpectralNormalization:
+    """A built spectrally normalized dense layer on 6 input features, its kernel of known spectrum (U, V by `seed`)."""
     layer = SpectralNormalization(keras.layers.Dense(units, dtype=dtype), dtype=dtype)
     layer.build(INPUTS.shape)
-    layer.layer.kernel.assign(_kernel_with_singular_values(INPUTS.shape[-1], units).astype(dtype))
+    layer.layer.kernel.assign(_kernel_with_singular_values(INPUTS.shape[-1], units, seed).astype(dtype))
     return layer
 
 
@@ -165,8 +165,9 @@ def test_checkpoint_restores_u(tmp_path):
     layer = _dense()
     _converge(layer, steps=5)
     path = tf.train.Checkpoint(layer=layer).save(str(tmp_path / "ckpt"))
-    restored = _dense()
+    restored = _dense(seed=1)
     assert not np.allclose(restored.vector_u.numpy(), layer.vector_u.numpy())
+    assert not np.allclose(restored.layer.kernel.numpy(), layer.layer.kernel.numpy())
     tf.train.Checkpoint(layer=restored).restore(path).assert_consumed()
     np.testing.assert_array_equal(restored.vector_u.numpy(), layer.vector_u.numpy())
     np.testing.assert_array_equal(restored.layer.kernel.numpy(), layer.layer.kernel.numpy())
