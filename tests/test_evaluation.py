@@ -176,3 +176,16 @@ def test_the_renderer_flag_takes_only_registered_renderers():
 
     with flagsaver.flagsaver(), pytest.raises(flags.IllegalFlagValueError, match="should be one of <pyrender"):
         eval_main.FLAGS(["iggan-eval", "--renderer=povray"])
+
+
+def test_blank_renders_are_out_of_class_though_the_network_calls_them_tubs():
+    from iggan_tf.evaluation.scores import image_scores
+
+    network = load_feature_network()
+    blank = np.zeros((3, 64, 64, 1), np.float32)
+    _, logits = network.features_and_logits(blank)
+    tub = network.class_index("tub")
+    assert (np.argmax(logits, axis=1) == tub).all()  # what made a collapsed run score 0.93 in class
+    held_out_features = np.random.default_rng(0).normal(size=(4, network.feature_dimension))
+    scores = image_scores(network, blank, held_out_features, tub, kid_subset_size=3, kid_subsets=2, seed=0)
+    assert scores["in_class_rate"]["value"] == 0.0 and scores["in_class_rate"]["n_blank"] == 3

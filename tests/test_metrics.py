@@ -235,6 +235,15 @@ def test_in_class_rate_counts_argmax_predictions_of_logits_or_probabilities():
     assert in_class_rate(logits, 2).n_generated == 5
 
 
+def test_a_blank_render_is_never_in_class():
+    logits = np.array([[2.0, 0.0], [3.0, 0.0], [0.0, 1.0]])
+    score = in_class_rate(logits, 0, blank=np.array([False, True, False]))
+    assert score.value == pytest.approx(1 / 3) and score.n_blank == 1
+    assert in_class_rate(logits, 0).value == pytest.approx(2 / 3) and in_class_rate(logits, 0).n_blank == 0
+    with pytest.raises(ValueError, match="blank must be a bool array of shape \\[3\\]"):
+        in_class_rate(logits, 0, blank=np.array([0, 1, 0]))
+
+
 def test_scores_round_trip_through_json():
     rng = np.random.default_rng(9)
     real, generated = rng.normal(size=(50, 3)), rng.normal(size=(40, 3))

@@ -16,12 +16,18 @@ from iggan_tf.metrics import compare_shape_sets, frechet_distance, hollow_rate, 
 CONCAVE_CLASSES = ("tub", "vase", "mug")
 
 
+# Brightest pixel at or below which a render [0, 1] shows nothing: the background is 0, and a shape the lights
+# reach is far brighter than one 8-bit step.
+BLANK_LEVEL = 1.0 / 255.0
+
+
 def image_scores(feature_network, candidate_images, held_out_features: np.ndarray, target_class: int | None,
                  kid_subset_size: int, kid_subsets: int, seed: int) -> dict:
     """{"fid", "kid", "in_class_rate"} of renders [B, S, S, 1] against held-out features [M, F].
 
-    KID's subset size is `kid_subset_size` clipped to the smaller set; the in-class rate is left out when
-    `target_class` is None (a class the feature network does not know).
+    KID's subset size is `kid_subset_size` clipped to the smaller set; the in-class rate counts blank renders
+    (brightest pixel <= BLANK_LEVEL) as out of class, and is left out when `target_class` is None (a class the
+    feature network does not know).
     """
     features, logits = feature_network.features_and_logits(candidate_images)
     subset_size = min(kid_subset_size, len(features), len(held_out_features))
@@ -31,7 +37,8 @@ def image_scores(feature_network, candidate_images, held_out_features: np.ndarra
                                seed=seed).to_dict(),
     }
     if target_class is not None:
-        scores["in_class_rate"] = {**in_class_rate(logits, target_class).to_dict(),
+        blank = np.asarray(candidate_images).reshape(len(features), -1).max(axis=1) <= BLANK_LEVEL
+        scores["in_class_rate"] = {**in_class_rate(logits, target_class, blank).to_dict(),
                                    "target_class_name": feature_network.classes[target_class]}
     for score in scores.values():
         score["feature_network_sha256"] = feature_network.sha256
