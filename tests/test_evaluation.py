@@ -189,3 +189,25 @@ def test_blank_renders_are_out_of_class_though_the_network_calls_them_tubs():
     held_out_features = np.random.default_rng(0).normal(size=(4, network.feature_dimension))
     scores = image_scores(network, blank, held_out_features, tub, kid_subset_size=3, kid_subsets=2, seed=0)
     assert scores["in_class_rate"]["value"] == 0.0 and scores["in_class_rate"]["n_blank"] == 3
+
+
+def test_in_training_scores_tool_writes_the_logged_eval_scores_by_step(tmp_path):
+    import tensorflow as tf
+
+    with tf.summary.create_file_writer(str(tmp_path / "run" / "tensorboard")).as_default():
+        tf.summary.scalar("d_loss", 1.0, step=1000)
+        tf.summary.scalar("eval/fid", 80.5, step=1000)
+        tf.summary.scalar("eval/in_class_rate", 0.25, step=1000)
+        tf.summary.scalar("eval/fid", 40.0, step=2000)
+    output = tmp_path / "scores.json"
+    repository = str(pathlib.Path(__file__).resolve().parent.parent)
+    command = [sys.executable, str(pathlib.Path(repository) / "tools" / "in_training_scores.py"),
+               f"--workdir={tmp_path / 'run'}", f"--output={output}"]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [repository, os.environ.get("PYTHONPATH")]))}
+    subprocess.run(command, check=True, timeout=120, env=environment)
+    assert json.loads(output.read_text())["scores_by_step"] == {
+        "1000": {"fid": 80.5, "in_class_rate": 0.25}, "2000": {"fid": 40.0}}
+    # a run that has logged no eval/* yet is refused by name, not written as an empty file
+    command[2] = f"--workdir={tmp_path / 'empty'}"
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=environment)
+    assert result.returncode != 0 and "no eval/* scores" in result.stderr

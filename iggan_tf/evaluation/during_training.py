@@ -2,6 +2,8 @@
 through the run's own OpenGL pool and compared with held-out renders. KID is the one to watch on small N (it
 is unbiased); FID at small N is biased upwards but still tracks progress at a fixed N."""
 
+import pathlib
+
 import numpy as np
 
 from iggan_tf.evaluation import candidates, scores
@@ -43,3 +45,19 @@ def evaluate_generator(generator, opengl_renderer, held_out_images, class_name: 
     if voxels is not None and class_name in scores.CONCAVE_CLASSES:
         logged["hollow_rate"] = hollow_rate(voxels).value
     return logged
+
+
+def logged_scores(workdir) -> dict:
+    """{step: {score: value}} of the `eval/*` scalars a run's loop logged, read from `workdir`/tensorboard, so
+    that a run's in-training figures can be published (tools/in_training_scores.py) without TensorBoard."""
+    from iggan_tf.report.training_curves import read_scalars
+
+    curves = read_scalars(pathlib.Path(workdir) / "tensorboard")
+    by_step = {}
+    for tag, (steps, values) in curves.items():
+        if tag.startswith("eval/"):
+            for step, value in zip(steps.tolist(), values.tolist()):
+                by_step.setdefault(int(step), {})[tag[len("eval/"):]] = float(value)
+    if not by_step:
+        raise ValueError(f"{workdir}: no eval/* scores under tensorboard/ (has the run reached --eval_every?)")
+    return {step: by_step[step] for step in sorted(by_step)}
