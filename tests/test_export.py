@@ -288,6 +288,34 @@ def test_a_run_with_a_weight_average_exports_the_average(generator, tmp_path):
     assert not np.allclose(exported.generate(z), direct_occupancy(generator, z), atol=1e-3)
 
 
+def test_export_of_a_chosen_step_restores_that_checkpoint_and_names_the_kept_steps_otherwise(tmp_path):
+    generator = make_generator(GeneratorConfig(voxel_size=RESOLUTION, latent_dim=LATENT_SIZE, width=4))
+    config = TrainingConfig(workdir=str(tmp_path), voxel_size=RESOLUTION, latent_dim=LATENT_SIZE, generator_width=4,
+                            generator_ema_decay=0.0)
+    workdir_config_path(tmp_path).write_text(config.to_json())
+    step = tf.Variable(0, dtype=tf.int64)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(step=step, generator=generator), tmp_path / "checkpoints",
+                                         max_to_keep=3)
+    z = np.random.default_rng(7).standard_normal((2, LATENT_SIZE)).astype(np.float32)
+    at_step_10 = direct_occupancy(generator, z)
+    original = generator.get_weights()
+    for number, scale in ((10, 1.0), (20, 0.5)):
+        generator.set_weights([weight * scale for weight in original])
+        step.assign(number)
+        manager.save(checkpoint_number=number)
+    at_step_20 = direct_occupancy(generator, z)
+    assert not np.allclose(at_step_10, at_step_20, atol=1e-3)
+
+    chosen = load_generator(export_from_workdir(tmp_path, step=10))
+    assert chosen.metadata["training"]["step"] == 10
+    np.testing.assert_allclose(chosen.generate(z), at_step_10, atol=1e-6)
+    latest = load_generator(export_from_workdir(tmp_path))
+    assert latest.metadata["training"]["step"] == 20
+    np.testing.assert_allclose(latest.generate(z), at_step_20, atol=1e-6)
+    with pytest.raises(ValueError, match=r"no checkpoint of step 15; it keeps steps \[10, 20\]"):
+        export_from_workdir(tmp_path, step=15)
+
+
 def test_export_from_workdir_needs_a_config_and_a_checkpoint(generator, tmp_path):
     with pytest.raises(ValueError, match="has no config.json"):
         export_from_workdir(tmp_path)
