@@ -49,14 +49,18 @@ def network():
 @pytest.fixture(scope="module")
 def renders():
     """Renders of held-out tubs (two disjoint sets), chairs and mugs the network never saw, drawn by the
-    renderer the shipped weights were trained on (the default one, with shadows)."""
+    default renderer with shadows, and tubs and chairs without shadows (the shipped weights learnt both)."""
     with OpenGLRenderer(64, workers=2) as renderer:
-        return {
+        renders = {
             "tub_reference": _renders(renderer, "tub", FRESH_SEED, SHAPES_PER_SET, view_seed=1),
             "tub": _renders(renderer, "tub", FRESH_SEED + SHAPES_PER_SET, SHAPES_PER_SET, view_seed=2),
             "chair": _renders(renderer, "chair", FRESH_SEED, SHAPES_PER_SET, view_seed=3),
             "mug": _renders(renderer, "mug", FRESH_SEED, 12, view_seed=4),
         }
+    with OpenGLRenderer(64, workers=2, shadows=False) as renderer:
+        renders["tub_without_shadows"] = _renders(renderer, "tub", FRESH_SEED + SHAPES_PER_SET, SHAPES_PER_SET, 2)
+        renders["chair_without_shadows"] = _renders(renderer, "chair", FRESH_SEED, SHAPES_PER_SET, view_seed=3)
+    return renders
 
 
 def test_shipped_record_describes_the_shipped_weights(network):
@@ -87,6 +91,14 @@ def test_unseen_shapes_are_classified_and_in_class_rate_separates_classes(networ
     assert in_class_rate(chair_logits, network.class_index("chair")).value >= 0.9
     assert in_class_rate(mug_logits, network.class_index("mug")).value >= 0.9
     assert in_class_rate(chair_logits, tub).value <= 0.1
+
+
+def test_renders_without_shadows_are_classified_too(network, renders):
+    _, tub_logits = network.features_and_logits(renders["tub_without_shadows"])
+    _, chair_logits = network.features_and_logits(renders["chair_without_shadows"])
+    assert in_class_rate(tub_logits, network.class_index("tub")).value >= 0.9
+    assert in_class_rate(chair_logits, network.class_index("chair")).value >= 0.9
+    assert in_class_rate(chair_logits, network.class_index("tub")).value <= 0.1
 
 
 def _blurred(renders, sigma):
@@ -195,11 +207,17 @@ def test_training_writes_weights_and_a_record_that_load(tmp_path):
     loaded = FeatureNetwork(weights)
     assert loaded.sha256 == record["sha256"]
     assert loaded.classes == (*CLASS_NAMES, SHAPENET_PREFIX + "tub")
-    assert record["training_data"]["images"] == 2 * len(loaded.classes)
-    assert record["held_out"]["images"] == len(loaded.classes)
+    # Each shape is drawn with and without shadows, from the same views.
+    assert record["training_data"]["images"] == 2 * 2 * len(loaded.classes)
+    assert record["held_out"]["images"] == 2 * len(loaded.classes)
+    assert set(record["held_out"]["by_shadows"]) == {"with shadows", "without shadows"}
+    assert record["renderers"] == loaded.trained_on == [{"name": "pyrender", "shadows": True},
+                                                        {"name": "pyrender", "shadows": False}]
     assert 0.0 <= record["held_out_accuracy"] <= 1.0 and "held_out_paper_scale" not in record
     assert json.loads(record_path_for(weights).read_text()) == record
     with pytest.raises(ValueError, match="weights_path must end in .weights.h5"):
         train_feature_network(training, tmp_path / "tiny.h5")
     with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
         FeatureNetworkTraining(epochs=0)
+    with pytest.raises(ValueError, match="shadow_settings must be a non-empty tuple of distinct booleans"):
+        FeatureNetworkTraining(shadow_settings=(True, True))

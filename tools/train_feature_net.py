@@ -34,12 +34,18 @@ flags.DEFINE_integer("width", _DEFAULTS.width, "Channels of the first convolutio
 flags.DEFINE_integer("feature_dimension", _DEFAULTS.feature_dimension, "Size of the feature (penultimate) layer.")
 flags.DEFINE_integer("seed", _DEFAULTS.seed, "Seed of views, shuffling and initialization.")
 flags.DEFINE_integer("render_workers", 0, "OpenGL worker processes; 0 = one per available core.")
+flags.DEFINE_list("shadow_settings", ["true", "false"],
+                  "Draw the images with shadows (true), without (false), or both (true,false: the same views twice).")
 flags.DEFINE_string("shapenet_manual_dir", None, "ShapeNetCore manual dir: adds its chair/couch/tub/table classes.")
 
 
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    words = {"true": True, "false": False}
+    unknown = [value for value in FLAGS.shadow_settings if value.lower() not in words]
+    if unknown:
+        raise app.UsageError(f"--shadow_settings takes true and/or false, got {unknown}")
     training = FeatureNetworkTraining(
         train_shapes_per_class=FLAGS.train_shapes_per_class, views_per_train_shape=FLAGS.views_per_train_shape,
         held_out_shapes_per_class=FLAGS.held_out_shapes_per_class,
@@ -48,6 +54,7 @@ def main(argv):
         batch_size=FLAGS.batch_size, learning_rate=FLAGS.learning_rate, width=FLAGS.width,
         feature_dimension=FLAGS.feature_dimension, seed=FLAGS.seed, render_workers=FLAGS.render_workers or None,
         shapenet_manual_dir=FLAGS.shapenet_manual_dir,
+        shadow_settings=tuple(words[value.lower()] for value in FLAGS.shadow_settings),
     )
     command = shlex.join(["python", "tools/train_feature_net.py", *sys.argv[1:]])
     record = train_feature_network(training, FLAGS.output, command)

@@ -247,16 +247,16 @@ class _Stopwatch:
         return result
 
 
-def _notes(config: EvaluationConfig, data: HeldOutData, rows: dict, rendering: dict, trained_on: dict,
+def _notes(config: EvaluationConfig, data: HeldOutData, rows: dict, rendering: dict, trained_on: list,
            makes_shapes: bool) -> list:
     notes = [f"rows: {', '.join(rows)}; each shape is rendered once, from the same seeded views in every row"]
     if not makes_shapes:
         notes.append("generated: an image generator (the 2D DCGAN baseline) makes images, not shapes: its own images "
                      "are scored on the image scores (FID, KID, in-class rate); the shape scores (COV/MMD/1-NNA, "
                      "hollow rate) are skipped for it")
-    if rendering != trained_on:
+    if rendering not in trained_on:
         notes.append(f"renderer: {rendering}, as the dataset; the feature network's classes were learnt from "
-                     f"renders by {trained_on}")
+                     f"renders by {' and '.join(map(str, trained_on))} only")
     if "real" in rows:
         notes.append("real: the dataset's training shapes (cycled when fewer than num_samples) in place of generated "
                      "ones, scored against the same held-out set: the floor a perfect generator reaches")

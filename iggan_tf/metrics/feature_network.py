@@ -183,14 +183,17 @@ class FeatureNetwork:
             "input_size": INPUT_SIZE,
             "feature_dimension": self.feature_dimension,
             "held_out_accuracy": self.record.get("held_out_accuracy"),
-            "renderer": self.trained_on,
+            "renderers": self.trained_on,
         }
 
     @property
-    def trained_on(self) -> dict:
-        """{"name", "shadows"} of the renderer that drew the training images (weights recorded before renderers had
-        names were trained on the per-vertex Lambert path, now pyrender_unlit)."""
-        return self.record.get("renderer", {"name": LEGACY_RENDERER, "shadows": False})
+    def trained_on(self) -> list:
+        """[{"name", "shadows"}] of the renderer settings that drew the training images (records of one setting
+        kept it under "renderer"; weights recorded before renderers had names were trained on the per-vertex
+        Lambert path, now pyrender_unlit)."""
+        if "renderers" in self.record:
+            return list(self.record["renderers"])
+        return [self.record.get("renderer", {"name": LEGACY_RENDERER, "shadows": False})]
 
 
 def load_feature_network(weights_path=None) -> FeatureNetwork:
