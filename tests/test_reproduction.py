@@ -4,6 +4,7 @@ results.json."""
 
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -26,7 +27,18 @@ def test_every_cell_names_flagfiles_that_parse_at_its_scale(table, scale):
             if scale == "paper":
                 assert config.dataset.startswith("shapenet_renders/") and config.manual_dir == "/shapenet"
             else:
-                assert config.dataset.startswith("synthetic_shapes/") and config.dataset.endswith("_64")
+                assert re.fullmatch(r"synthetic_shapes/\w+_64(_noshadows)?", config.dataset), run.flagfile
+
+
+def test_every_method_of_a_cpu_column_trains_and_is_scored_on_the_same_dataset():
+    datasets = {}
+    for table in (1, 2, 3):
+        for cell in table_cells(table, "cpu"):
+            for run in cell.runs:
+                config = run.config("w")
+                datasets.setdefault(cell.column if table == 1 else "tubs", set()).add((config.dataset, config.shadows))
+    assert all(len(pairs) == 1 for pairs in datasets.values()), datasets
+    assert datasets["tubs"] == {("synthetic_shapes/tub_one_per_model_64_noshadows", False)}
 
 
 def test_table_1_has_every_method_in_every_column_with_the_papers_numbers():
