@@ -4,7 +4,7 @@
 Shapes are voxelized and rendered by the pipeline that makes the datasets and renders generated shapes
 (iggan_tf.datasets.shape_renders), at the CPU scale: 32^3 voxels, 64^2 images, by the default renderer with and
 without shadows (the same views twice), so that one network scores datasets of both kinds: a network that saw
-only shadowed renders called 0.44 of unshadowed real tubs tubs. Training shapes are the
+only shadowed renders classified only 0.44 of unshadowed real tubs as tubs. Training shapes are the
 first seeds of each class's training collection, held-out shapes the first of its test collection (seeds
 from 1,000,000 on), so accuracy is measured on shapes the network never saw. A smaller held-out set is also
 rendered at the paper scale (64^3 voxels, 128^2 images) and area-averaged to 64^2, to check that one
