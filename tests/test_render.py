@@ -364,11 +364,14 @@ renderer = OpenGLRenderer(16, workers=2)
 print(*renderer.worker_pids, flush=True)
 if sys.argv[1] == "kill":
     os.kill(os.getpid(), signal.SIGKILL)
+# Should the parent ever hang after the interrupt, its threads' stacks go to stderr for the test to show.
+# Armed, and one batch rendered, before "rendering" is printed: an interrupt that lands inside an import is
+# swallowed by CPython (raised in an import-lock weakref callback), so nothing may be imported after it.
+import faulthandler
+faulthandler.dump_traceback_later(25)
 with renderer:
+    renderer.render(np.ones((8, 8, 8, 8), bool), np.zeros(8), np.zeros(8))
     print("rendering", flush=True)
-    # Should the parent ever hang after the interrupt, its threads' stacks go to stderr for the test to show.
-    import faulthandler
-    faulthandler.dump_traceback_later(25)
     while True:
         renderer.render(np.ones((8, 8, 8, 8), bool), np.zeros(8), np.zeros(8))
 """
