@@ -195,6 +195,14 @@ def test_flagfiles_hold_valid_configs_of_known_datasets():
         assert config.dataset in known, f"{path.name}: unknown dataset {config.dataset}"
 
 
+def test_the_blender_tubs_flagfile_is_cpu_tub_with_blender_only():
+    """The Blender-in-the-loop run compares renderers alone: same data setting, shadows and training as cpu_tub."""
+    reference = config_from_flagfile(REPOSITORY / "flags" / "cpu_tub.flags")
+    blender = config_from_flagfile(REPOSITORY / "flags" / "cpu_tub_blender.flags")
+    differing = {name: getattr(blender, name) for name in vars(blender) if getattr(blender, name) != getattr(reference, name)}
+    assert differing == {"dataset": "synthetic_shapes/tub_one_per_model_64_blender_noshadows", "renderer": "blender"}
+
+
 def tiny_flags(flagfile) -> list:
     """The flags that shrink `flagfile`'s run to one step at TINY sizes on the small dataset (the flagfile's own
     dataset would take minutes to hours to build here). A baseline gets no renderer flags: it trains no renderer
