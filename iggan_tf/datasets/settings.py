@@ -112,7 +112,7 @@ def check_renderer(renderer, shadows) -> None:
 
 def rendering_words(renderer: str, shadows: bool) -> str:
     """`renderer` and `shadows` in words, e.g. "by pyrender with shadows", for descriptions."""
-    return f"by {renderer} {'with' if shadows else 'without'} shadows"
+    return f"by {renderer} {backends.shadows_words(shadows)}"
 
 
 def paper_configs(make_config, class_names) -> list:

@@ -1,6 +1,8 @@
 """The Markdown table of an evaluation record (eval.json): one column per row of candidates (generated, real
 floor, untrained), one line per score, each value with the sample counts it was computed from."""
 
+from iggan_tf.render.backends import shadows_words
+
 # (score key, field, label): the order of the table's lines. Arrows say which way is better.
 SCORE_LINES = (
     ("fid", "value", "FID ↓"),
@@ -51,7 +53,7 @@ def markdown_report(record: dict) -> str:
         f"- feature network SHA-256: `{record['feature_network_sha256']}`",
         f"- generated shapes binarized at {record['binarization_threshold']}; views: azimuth "
         f"{record['view_range']['azimuth']}, elevation {record['view_range']['elevation']}; rendered by "
-        f"{record['renderer']['name']} {'with' if record['renderer']['shadows'] else 'without'} shadows",
+        f"{record['renderer']['name']} {shadows_words(record['renderer']['shadows'])}",
         "- (N=a vs b): a candidate shapes or renders of the row against b held-out ones",
         "",
         "| score | " + " | ".join(columns) + " |",

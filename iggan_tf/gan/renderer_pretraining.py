@@ -21,7 +21,7 @@ from iggan_tf.geometry.cameras import FULL_TURN_WIDE, ViewRange
 from iggan_tf.geometry.voxelization import voxelize
 from iggan_tf.nets.rendernet import RenderNetConfig, make_rendernet
 from iggan_tf.nets.sizes import check_int
-from iggan_tf.render.backends import DEFAULT_RENDERER, LEGACY_RENDERER
+from iggan_tf.render.backends import DEFAULT_RENDERER, LEGACY_RENDERER, shadows_words
 from iggan_tf.shapes.registry import make_shape
 
 WEIGHTS_FILE = "rendernet.weights.h5"
@@ -231,7 +231,7 @@ def check_imitates(saved: SavedRenderer, directory, renderer: str, shadows: bool
     if recorded != (renderer, shadows):
         raise ValueError(
             f"--renderer={renderer} --{'' if shadows else 'no'}shadows but the pre-trained renderer {directory} "
-            f"imitates renders by {recorded[0]} {'with' if recorded[1] else 'without'} shadows; pre-train one with "
+            f"imitates renders by {recorded[0]} {shadows_words(recorded[1])}; pre-train one with "
             f"tools/pretrain_renderer.py --renderer={renderer} --{'' if shadows else 'no'}shadows, or choose "
             f"--renderer={recorded[0]} --{'' if recorded[1] else 'no'}shadows"
         )

@@ -148,14 +148,10 @@ def accuracy(network: keras.Model, data: LabelledImages, classes: tuple) -> dict
     correct = np.argmax(logits, axis=1) == data.labels
     per_class = {name: float(correct[data.labels == index].mean()) for index, name in enumerate(classes)
                  if np.any(data.labels == index)}
-    by_shadows = {_shadows_words(setting): float(correct[data.shadows == setting].mean())
+    by_shadows = {backends.shadows_words(setting): float(correct[data.shadows == setting].mean())
                   for setting in (True, False) if np.any(data.shadows == setting)}
     return {"accuracy": float(correct.mean()), "images": int(len(correct)), "per_class": per_class,
             "by_shadows": by_shadows}
-
-
-def _shadows_words(shadows: bool) -> str:
-    return "with shadows" if shadows else "without shadows"
 
 
 def _classifier(network: keras.Model) -> keras.Model:

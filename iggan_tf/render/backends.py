@@ -104,6 +104,11 @@ def backend(name: str) -> Backend:
 LEGACY_RENDERER = "pyrender_unlit"
 
 
+def shadows_words(shadows: bool) -> str:
+    """"with shadows" or "without shadows": the words of every description and record key of a shadows setting."""
+    return "with shadows" if shadows else "without shadows"
+
+
 def check_choice(name: str, shadows) -> None:
     """ValueError, in the binaries' flag words, unless `name` is a registered renderer and `shadows` a bool it can
     honour (a renderer that draws no shadows needs --noshadows)."""
