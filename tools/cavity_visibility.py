@@ -1,7 +1,9 @@
 """Prints how visible a container's cavity is to each renderer setting: mean |render of the shape - render of
-the same shape with its cavity filled| inside the silhouette (iggan_tf.render.cavity_visibility).
+its twin| inside the silhouette, the twin being the shape with its cavity filled or without the floor under it
+(iggan_tf.render.cavity_visibility).
 
     python tools/cavity_visibility.py --renderers=pyrender,pyrender_unlit [--class_name=tub --image_size=64]
+    python tools/cavity_visibility.py --renderers=pyrender --twin=floorless
 """
 
 import json
@@ -9,7 +11,7 @@ import json
 from absl import app, flags
 
 from iggan_tf.render import backends
-from iggan_tf.render.cavity_visibility import CavityVisibility, cavity_visibility
+from iggan_tf.render.cavity_visibility import TWINS, CavityVisibility, cavity_visibility
 
 _DEFAULTS = CavityVisibility()
 FLAGS = flags.FLAGS
@@ -20,6 +22,8 @@ flags.DEFINE_integer("shapes", _DEFAULTS.shapes, "Shapes of the class (seeds fro
 flags.DEFINE_integer("voxel_size", _DEFAULTS.voxel_size, "Voxel resolution the shapes are drawn from.")
 flags.DEFINE_integer("image_size", _DEFAULTS.image_size, "Side of each image in pixels.")
 flags.DEFINE_integer("seed", _DEFAULTS.seed, "First shape seed and the view seed.")
+flags.DEFINE_enum("twin", _DEFAULTS.twin, TWINS, "What each shape is compared with: itself with its open cavity "
+                  "filled, or without the floor under the cavity.")
 
 
 def main(argv):
@@ -27,7 +31,7 @@ def main(argv):
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
     try:
         settings = CavityVisibility(class_name=FLAGS.class_name, shapes=FLAGS.shapes, voxel_size=FLAGS.voxel_size,
-                                    image_size=FLAGS.image_size, seed=FLAGS.seed)
+                                    image_size=FLAGS.image_size, seed=FLAGS.seed, twin=FLAGS.twin)
         for name in FLAGS.renderers:
             backends.backend(name)  # names a bad --renderers entry before any rendering
         results = {}
@@ -41,7 +45,7 @@ def main(argv):
         raise app.UsageError(str(error)) from None
     print(json.dumps({"settings": {"class_name": settings.class_name, "shapes": settings.shapes,
                                    "voxel_size": settings.voxel_size, "image_size": settings.image_size,
-                                   "seed": settings.seed}, "visibility": results}, indent=1))
+                                   "seed": settings.seed, "twin": settings.twin}, "visibility": results}, indent=1))
 
 
 if __name__ == "__main__":
