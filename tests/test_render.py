@@ -369,11 +369,12 @@ if sys.argv[1] == "kill":
 # swallowed by CPython (raised in an import-lock weakref callback), so nothing may be imported after it.
 import faulthandler
 faulthandler.dump_traceback_later(25)
+batch = np.ones((8, 8, 8, 8), bool), np.zeros(8), np.zeros(8)
 with renderer:
-    renderer.render(np.ones((8, 8, 8, 8), bool), np.zeros(8), np.zeros(8))
+    renderer.render(*batch)
     print("rendering", flush=True)
     while True:
-        renderer.render(np.ones((8, 8, 8, 8), bool), np.zeros(8), np.zeros(8))
+        renderer.render(*batch)
 """
 
 
