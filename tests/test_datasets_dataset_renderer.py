@@ -47,3 +47,13 @@ def test_load_builder_refuses_before_rendering_anything(tmp_path):
     with pytest.raises(ValueError, match="was rendered by pyrender"):
         real_images.load_builder("synthetic_shapes/tub_500_64", str(tmp_path), renderer="blender")
     assert not list(tmp_path.rglob("*.tfrecord*"))
+
+
+@pytest.mark.parametrize("dataset, flags", [
+    ("synthetic_shapes/tub_500_64_blender_noshadows", ["--renderer=blender", "--noshadows"]),
+    ("chanterelle/64", []),
+])
+def test_the_memory_benchmark_runs_with_the_renderer_of_its_dataset(dataset, flags):
+    from iggan_tf.benchmarks import training_memory
+
+    assert training_memory.dataset_rendering_flags(dataset, "/nonexistent") == flags

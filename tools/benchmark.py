@@ -56,7 +56,8 @@ flags.DEFINE_integer("train_steps", 10, "train, methods: timed steps per rendere
 flags.DEFINE_string("dataset_build", "synthetic_shapes/tub_500_128", "dataset: the synthetic_shapes config built.")
 flags.DEFINE_string("eval_data_dir", None, "eval: tfds data dir of synthetic_shapes/tub_500_64 (built if missing).")
 flags.DEFINE_string("memory_flagfile", str(training_memory.LVP_FLAGS), "memory: iggan-train flagfile of the run.")
-flags.DEFINE_string("memory_dataset", None, "memory: dataset instead of the flagfile's (same image size).")
+flags.DEFINE_string("memory_dataset", None,
+                    "memory: dataset instead of the flagfile's (same image size); the run takes its renderer.")
 flags.DEFINE_string("memory_data_dir", None, "memory: tfds data dir (the dataset is prepared there if missing).")
 flags.DEFINE_integer("memory_steps", 3, "memory: IG-GAN steps of the measured run.")
 flags.DEFINE_list("methods", list(method_steps.METHOD_NAMES), "methods: the --method values whose steps are timed.")

@@ -9,6 +9,7 @@ first in a process of its own and is timed apart.
 """
 
 import dataclasses
+import json
 import os
 import pathlib
 import subprocess
@@ -46,6 +47,22 @@ def prepare_dataset(dataset: str, data_dir: str | None) -> float:
     return time.perf_counter() - start
 
 
+def dataset_rendering_flags(dataset: str, data_dir: str | None) -> list:
+    """`--renderer=... --[no]shadows` of the renderer that drew the prepared `dataset` (none for a photo dataset),
+    so that a run on a dataset other than its flagfile's is not refused for a differing renderer."""
+    script = ("import json, sys, iggan_tf.datasets, tensorflow_datasets as tfds; "
+              "from iggan_tf.datasets import dataset_renderer; "
+              "print(json.dumps(dataset_renderer.recorded_rendering("
+              "tfds.builder(sys.argv[1], data_dir=sys.argv[2] or None))))")
+    output = subprocess.run([sys.executable, "-c", script, dataset, data_dir or ""], check=True, cwd=REPOSITORY,
+                            capture_output=True, text=True).stdout
+    rendering = json.loads(output.strip().splitlines()[-1])
+    if rendering is None:
+        return []
+    renderer, shadows = rendering
+    return [f"--renderer={renderer}", f"--{'' if shadows else 'no'}shadows"]
+
+
 def _process_tree(pid: int) -> list:
     """`pid` and its descendants (from /proc/<pid>/task/*/children)."""
     tree, pending = [], [pid]
@@ -78,6 +95,7 @@ def measure(settings: MemoryBenchmark) -> dict:
         command = [
             sys.executable, "-m", "iggan_tf.train", f"--flagfile={settings.flagfile}", f"--workdir={workdir}/run",
             f"--dataset={dataset}", f"--train_steps={settings.steps}", *CPU_SIZE_FLAGS,
+            *dataset_rendering_flags(dataset, settings.data_dir),
             *([f"--data_dir={settings.data_dir}"] if settings.data_dir else []),
         ]
         log_path = pathlib.Path(workdir) / "stderr.txt"
