@@ -52,15 +52,12 @@ def dataset_rendering_flags(dataset: str, data_dir: str | None) -> list:
     so that a run on a dataset other than its flagfile's is not refused for a differing renderer."""
     script = ("import json, sys, iggan_tf.datasets, tensorflow_datasets as tfds; "
               "from iggan_tf.datasets import dataset_renderer; "
-              "print(json.dumps(dataset_renderer.recorded_rendering("
-              "tfds.builder(sys.argv[1], data_dir=sys.argv[2] or None))))")
+              "builder = tfds.builder(sys.argv[1], data_dir=sys.argv[2] or None); "
+              "rendering = dataset_renderer.recorded_rendering(builder); "
+              "print(json.dumps(dataset_renderer.rendering_flags(*rendering) if rendering else []))")
     output = subprocess.run([sys.executable, "-c", script, dataset, data_dir or ""], check=True, cwd=REPOSITORY,
                             capture_output=True, text=True).stdout
-    rendering = json.loads(output.strip().splitlines()[-1])
-    if rendering is None:
-        return []
-    renderer, shadows = rendering
-    return [f"--renderer={renderer}", f"--{'' if shadows else 'no'}shadows"]
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def _process_tree(pid: int) -> list:

@@ -16,6 +16,11 @@ def recorded_rendering(builder) -> tuple[str, bool] | None:
     return metadata["renderer"], bool(metadata["shadows"])
 
 
+def rendering_flags(renderer: str, shadows: bool) -> list:
+    """The iggan-train flags that choose `renderer` with or without `shadows`."""
+    return [f"--renderer={renderer}", f"--{'' if shadows else 'no'}shadows"]
+
+
 def check_rendered_by(builder, renderer: str, shadows: bool) -> None:
     """ValueError naming the run's flags and the dataset's renderer when `builder`'s images were drawn by another
     renderer (or with another shadows setting) than `renderer` with `shadows`; suggests the matching choices."""
@@ -25,11 +30,11 @@ def check_rendered_by(builder, renderer: str, shadows: bool) -> None:
         return
     dataset_renderer, dataset_shadows = recorded
     dataset = builder.info.full_name.rsplit("/", 1)[0]  # name/config, without the version
-    flags = f"--renderer={dataset_renderer} --{'' if dataset_shadows else 'no'}shadows"
+    flags = " ".join(rendering_flags(dataset_renderer, dataset_shadows))
     config = builder.builder_config
     matching = settings.config_name(config.class_name, config.setting.name, config.image_size, renderer, shadows)
     raise ValueError(
-        f"--renderer={renderer} --{'' if shadows else 'no'}shadows but {dataset} was rendered "
+        f"{' '.join(rendering_flags(renderer, shadows))} but {dataset} was rendered "
         f"{settings.rendering_words(dataset_renderer, dataset_shadows)}; choose {flags}, or the dataset "
         f"{builder.name}/{matching}"
     )
