@@ -202,6 +202,11 @@ def test_results_markdown_lays_out_the_table_with_ours_beside_the_papers_and_eve
     assert "compare the order of the rows within a column" in text
     for fid in ("40.0", "50.0", "90.0", "None"):
         assert f"`iggan-train --fid={fid}`" in text
+    # GitHub renders a table only when its delimiter row has as many cells as its header
+    for first, line in enumerate(lines):
+        if line.startswith("|") and (first == 0 or not lines[first - 1].startswith("|")):
+            assert re.fullmatch(r"\|(---\|)+", lines[first + 1]), lines[first + 1]
+            assert lines[first + 1].count("|") == line.count("|"), line
     run_line = next(line for line in lines if line.startswith("| IG-GAN (Ours) / One per model: Tubs | a_s1"))
     assert "| evaluated | 5000/5000 | 50.0 | 0.0123 | – | 0.85 |" in run_line and "| 4.0 |" in run_line
 
@@ -218,6 +223,12 @@ def test_update_results_merges_tables_and_runs_and_writes_results_md(tmp_path):
     text = (tmp_path / results.RESULTS_MARKDOWN).read_text()
     assert text == results.markdown(merged)
     assert text.index("## Table 1") < text.index("## Table 2") and "90.0 · 113.7 / 323.5 (chairs / couches)" in text
+    # on a clone without the runs' workdirs, evaluated runs keep their scores; a rerun workdir replaces them
+    missing = synthetic["runs"]["c_s0"]
+    merged = results.update_results(tmp_path, first, {"a_s0": missing, "c_s0": missing})
+    assert merged["runs"]["a_s0"] == synthetic["runs"]["a_s0"] and merged["runs"]["c_s0"] == missing
+    partial = dict(missing, status="partial", step=100)
+    assert results.update_results(tmp_path, first, {"a_s0": partial})["runs"]["a_s0"] == partial
     (tmp_path / results.RESULTS_JSON).write_text(json.dumps({"format": "other"}))
     with pytest.raises(ValueError, match="not a results file of iggan-reproduce"):
         results.update_results(tmp_path, second, {})

@@ -13,7 +13,7 @@ import pathlib
 import shutil
 import statistics
 
-from iggan_tf.reproduction.runs import EVALUATED, RunState, printable
+from iggan_tf.reproduction.runs import EVALUATED, MISSING, RunState, printable
 
 RESULTS_JSON = "results.json"
 RESULTS_MARKDOWN = "RESULTS.md"
@@ -75,15 +75,21 @@ def table_record(table: int, scale: str, cells) -> dict:
 
 
 def update_results(output_dir, table: dict, runs: dict) -> dict:
-    """Merges one table's record and its runs' records into `<output_dir>/results.json`, rewrites RESULTS.md from
-    it (both atomically) and returns the merged results."""
+    """Merges one table's record and its runs' records into `<output_dir>/results.json` (a run missing here keeps
+    an evaluated record from before), rewrites RESULTS.md from it (both atomically) and returns the merged
+    results."""
     output_dir = pathlib.Path(output_dir)
     path = output_dir / RESULTS_JSON
     results = json.loads(path.read_text()) if path.is_file() else {"format": FORMAT, "tables": {}, "runs": {}}
     if results.get("format") != FORMAT:
         raise ValueError(f"{path} is not a results file of iggan-reproduce (format {results.get('format')!r})")
     results["tables"][f"{table['scale']}/{table['table']}"] = table
-    results["runs"].update(runs)
+    for name, record in runs.items():
+        committed = results["runs"].get(name)
+        # A clone without the run's workdir (runs/ is not committed) keeps the scores committed for it.
+        if record["status"] == MISSING and committed and committed["status"] == EVALUATED:
+            continue
+        results["runs"][name] = record
     output_dir.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, json.dumps(results, indent=2, sort_keys=True) + "\n")
     _write_atomically(output_dir / RESULTS_MARKDOWN, markdown(results))
@@ -114,7 +120,7 @@ def _table_markdown(table: dict, runs: dict) -> list:
         lines.append(f"| {row} | " + " | ".join(texts) + " |")
     lines += ["", "Runs (scores of the generated shapes; FID floor: the dataset's own training shapes scored alike):",
               "", "| cell | run | status | step | " + " | ".join(title for _, title, _, _ in SCORES)
-              + " | FID floor | commands |", "|---|" * (5 + len(SCORES)) + "---|"]
+              + " | FID floor | commands |", "|" + "---|" * (6 + len(SCORES))]
     for cell in cells:
         for name in cell["runs"]:
             lines.append(_run_line(f"{cell['row']} / {cell['column']}", name, runs.get(name)))
