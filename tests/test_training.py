@@ -199,8 +199,7 @@ def test_the_blender_tubs_flagfile_is_cpu_tub_with_blender_only():
     """The Blender-in-the-loop run compares renderers alone: same data setting, shadows and training as cpu_tub."""
     reference = config_from_flagfile(REPOSITORY / "flags" / "cpu_tub.flags")
     blender = config_from_flagfile(REPOSITORY / "flags" / "cpu_tub_blender.flags")
-    differing = {name: getattr(blender, name) for name in vars(blender) if getattr(blender, name) != getattr(reference, name)}
-    assert differing == {"dataset": "synthetic_shapes/tub_one_per_model_64_blender_noshadows", "renderer": "blender"}
+    assert blender.changes_from(reference) == {"dataset": "synthetic_shapes/tub_one_per_model_64_blender_noshadows", "renderer": "blender"}
 
 
 def tiny_flags(flagfile) -> list:

@@ -182,15 +182,17 @@ class TrainingConfig:
         `pyrender_unlit` without shadows, so resuming it with the new default renderer is refused."""
         return cls(**{"renderer": LEGACY_RENDERER, "shadows": False, **json.loads(text)})
 
+    def changes_from(self, other: "TrainingConfig") -> dict:
+        """{field: this config's value} of every field whose value differs from `other`'s, in field order."""
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                if getattr(self, field.name) != getattr(other, field.name)}
+
     def check_resumable_from(self, previous: "TrainingConfig") -> None:
         """ValueError naming the first flag that differs from the run stored in the same workdir."""
-        for field in dataclasses.fields(self):
-            if field.name in RESUMABLE_CHANGES or field.name == "workdir":
-                continue
-            old, new = getattr(previous, field.name), getattr(self, field.name)
-            if old != new:
+        for name, new in self.changes_from(previous).items():
+            if name not in RESUMABLE_CHANGES and name != "workdir":
                 raise ValueError(
-                    f"--{field.name}={new} differs from --{field.name}={old} of the run in {self.workdir}; "
+                    f"--{name}={new} differs from --{name}={getattr(previous, name)} of the run in {self.workdir}; "
                     "rerun with the same flags to resume, or choose a new --workdir"
                 )
 
