@@ -68,8 +68,9 @@ def _renderer_seconds_per_step(config, settings: TrainStepBenchmark) -> dict:
         if backend.unavailable_reason():
             seconds[name] = backend.unavailable_reason()
             continue
+        # The flagfile's shadows (the quickstart draws none), where the renderer can draw them.
         with OpenGLRenderer(config.image_size, workers=config.render_workers, renderer=name,
-                            shadows=backend.draws_shadows) as renderer:
+                            shadows=config.shadows and backend.draws_shadows) as renderer:
             seconds[name] = _seconds_per_step(config, opengl_render_function(renderer), settings.steps, settings.seed)
     return seconds
 
@@ -85,6 +86,7 @@ def measure(settings: TrainStepBenchmark) -> dict:
         "batch_size": config.batch_size,
         "voxel_size": config.voxel_size,
         "image_size": config.image_size,
+        "shadows": config.shadows,
         "steps": settings.steps,
         "seconds_per_step": {name: value for name, value in renderers.items() if isinstance(value, float)},
         "skipped": {name: value for name, value in renderers.items() if isinstance(value, str)},
