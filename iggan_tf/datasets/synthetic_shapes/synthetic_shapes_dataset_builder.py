@@ -5,50 +5,24 @@
 import tensorflow_datasets as tfds
 
 from iggan_tf.datasets import settings, shape_renders, splits, synthetic_collection
+from iggan_tf.datasets.renders_config import RendersConfig
 from iggan_tf.datasets.skipped_inputs import SkippedInputs
 from iggan_tf.render import OpenGLRenderer
-from iggan_tf.render.backends import DEFAULT_RENDERER
 from iggan_tf.shapes import CLASS_NAMES
 
 # Views are a function of (this seed, shape id, view index); changing it changes the data, hence the version.
 VIEW_SEED = 0
 
 
-class SyntheticShapesConfig(tfds.core.BuilderConfig):
-    """One procedural class in one paper setting at one image size (voxels at half the image size), drawn by one
-    renderer with or without shadows."""
+class SyntheticShapesConfig(RendersConfig):
+    """One procedural class in one paper setting at one image size, drawn by one renderer with or without shadows
+    (see RendersConfig)."""
 
-    def __init__(
-        self,
-        *,
-        class_name: str,
-        setting: settings.Setting,
-        image_size: int,
-        renderer: str = DEFAULT_RENDERER,
-        shadows: bool = True,
-        **kwargs,
-    ):
+    def __init__(self, *, class_name: str, setting: settings.Setting, **kwargs):
         if class_name not in CLASS_NAMES:
             raise ValueError(f"class_name must be one of {CLASS_NAMES}, got {class_name!r}")
-        voxel_resolution = settings.voxel_resolution(image_size)
-        settings.check_renderer(renderer, shadows)
         train = synthetic_collection.object_count(class_name, splits.TRAIN, setting.train_objects)
-        super().__init__(
-            name=settings.config_name(class_name, setting.name, image_size, renderer, shadows),
-            description=(
-                f"{class_name}, setting {setting.name}: {train} shapes x {setting.views_per_object} views, "
-                f"{image_size}^2 renders of {voxel_resolution}^3 voxels {settings.rendering_words(renderer, shadows)}."
-            ),
-            version=tfds.core.Version(settings.RENDERS_VERSION),
-            release_notes=settings.RENDERS_RELEASE_NOTES,
-            **kwargs,
-        )
-        self.class_name = class_name
-        self.setting = setting
-        self.image_size = image_size
-        self.voxel_resolution = voxel_resolution
-        self.renderer = renderer
-        self.shadows = shadows
+        super().__init__(class_name=class_name, setting=setting, label=class_name, objects=f"{train} shapes", **kwargs)
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):
