@@ -32,22 +32,24 @@ def evaluated_workdir(path, evaluated_version="1"):
 
 
 def test_iggan_sample_refuses_a_class_whose_generator_does_not_ship_yet(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "iggan_tf.serving.sample_main", "--model=pretrained:couch",
+    result = subprocess.run([sys.executable, "-m", "iggan_tf.serving.sample_main", "--model=pretrained:chair",
                              f"--out={tmp_path}"], capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
-    assert "--model: no trained couch generator ships with this repository" in result.stderr
-    assert "iggan-export --workdir=runs/couch --ship_as=couch" in result.stderr
-    assert "shipped: pretrained:tub" in result.stderr
+    assert "--model: no trained chair generator ships with this repository" in result.stderr
+    assert "iggan-export --workdir=runs/chair --ship_as=chair" in result.stderr
+    assert "shipped: pretrained:couch, pretrained:tub" in result.stderr
 
 
-def test_the_shipped_tub_generator_comes_with_the_scores_of_that_export_and_samples_meshes(tmp_path):
-    assert "tub" in pretrained.shipped_classes()
-    model = load_generator(pretrained.resolve_model("pretrained:tub"))
-    evaluation = json.loads((pretrained.PRETRAINED_DIR / "tub" / "eval.json").read_text())
+@pytest.mark.parametrize("class_name", ["tub", "couch"])
+def test_a_shipped_generator_comes_with_the_scores_of_that_export_and_samples_meshes(tmp_path, class_name):
+    assert class_name in pretrained.shipped_classes()
+    model = load_generator(pretrained.resolve_model(f"pretrained:{class_name}"))
+    evaluation = json.loads((pretrained.PRETRAINED_DIR / class_name / "eval.json").read_text())
     assert evaluation["step"] == model.metadata["training"]["step"]
     assert evaluation["dataset"] == model.metadata["training"]["dataset"]
+    assert evaluation["dataset"].startswith(f"synthetic_shapes/{class_name}_")
     assert evaluation["feature_network_sha256"] == evaluation["feature_network"]["sha256"]
-    result = subprocess.run([sys.executable, "-m", "iggan_tf.serving.sample_main", "--model=pretrained:tub",
+    result = subprocess.run([sys.executable, "-m", "iggan_tf.serving.sample_main", f"--model=pretrained:{class_name}",
                              "--num=2", f"--out={tmp_path}"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(list(tmp_path.rglob("*.obj"))) == 2
